@@ -9,7 +9,15 @@ export interface SourcePlace {
   column?: number;
 }
 
-export const LEVELS = ['must', 'must-not', 'should', 'should-not', 'may', 'informative', 'undefined'] as const;
+export const LEVELS = [
+  'must',
+  'must-not',
+  'should',
+  'should-not',
+  'may',
+  'informative',
+  'undefined',
+] as const;
 export type Level = (typeof LEVELS)[number];
 
 /** One line of an `expect` block. */
