@@ -59,6 +59,8 @@ export interface Example {
   stage: string;
   /** Clause IDs a counterexample must fail (and fail nothing else). */
   violates: string[];
+  /** The implementation this example models (an id from spec/implementations.yaml), for the matrix. */
+  impl?: string;
   source: string;
   place: SourcePlace;
 }
