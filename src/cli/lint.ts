@@ -1,0 +1,100 @@
+// `kexec-contract lint [--update] [--retire ID --reason TEXT [--replacement ID]] [paths]`
+// Checks clause IDs against spec/clauses.lock.json (see src/harness/lock.ts) and the spec's structure
+// (IDs, levels, stages, references), without running anything.
+
+import { parseArgs } from 'node:util';
+import { loadTree } from '../harness/load.ts';
+import { lintLock, LOCK_PATH, readLock, retire, updateLock, writeLock } from '../harness/lock.ts';
+import { formatMessage, isError } from '../plugin/messages.ts';
+
+const USAGE = `usage: kexec-contract lint [paths...] [--lock FILE] [--update]
+       kexec-contract lint --retire ID --reason TEXT [--replacement ID]
+
+Checks that every clause ID is in ${LOCK_PATH} with its current normative content, that no ID
+disappeared without a tombstone, and that no retired ID is reused.
+  --update        record new clauses and deliberate changes in the lock (never retires anything)
+  --retire ID     turn a removed clause into a tombstone (needs --reason; --replacement names its successor)`;
+
+export default async function lint(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        update: { type: 'boolean' },
+        retire: { type: 'string' },
+        reason: { type: 'string' },
+        replacement: { type: 'string' },
+        lock: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const o = args.values;
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const lockPath = o.lock ?? LOCK_PATH;
+  const paths = args.positionals.length ? args.positionals : ['spec'];
+  const tree = await loadTree(paths);
+  const clauses = tree.files.flatMap((f) => f.extracted.clauses);
+  let lock = await readLock(lockPath);
+
+  if (o.retire !== undefined) {
+    if (!o.reason) {
+      console.error('--retire needs --reason "why the clause is retired"');
+      return 2;
+    }
+    const still = clauses.find((c) => c.id === o.retire);
+    if (still) {
+      console.error(
+        `${still.place.file}:${still.place.line}: "${o.retire}" is still in the spec: remove it first`,
+      );
+      return 1;
+    }
+    if (o.replacement && !clauses.some((c) => c.id === o.replacement)) {
+      console.error(`--replacement "${o.replacement}" is not a clause of the spec`);
+      return 1;
+    }
+    try {
+      lock = retire(lock, o.retire, o.reason, o.replacement);
+    } catch (e) {
+      console.error((e as Error).message);
+      return 1;
+    }
+    await writeLock(lock, lockPath);
+    console.log(`retired ${o.retire} in ${lockPath}`);
+  }
+
+  if (o.update) {
+    const before = JSON.stringify(lock);
+    lock = updateLock(clauses, lock);
+    if (JSON.stringify(lock) !== before) {
+      await writeLock(lock, lockPath);
+      console.log(`updated ${lockPath}`);
+    }
+  }
+
+  let failed = 0;
+  for (const m of tree.messages) {
+    console.error(formatMessage(m));
+    if (isError(m)) failed++;
+  }
+  for (const p of lintLock(clauses, lock, lockPath)) {
+    console.error(p.place ? `${p.place.file}:${p.place.line}: ${p.message}` : `${lockPath}: ${p.message}`);
+    failed++;
+  }
+  if (failed) {
+    console.error(`lint: ${failed} problem${failed === 1 ? '' : 's'}`);
+    return 1;
+  }
+  console.log(`lint: ${clauses.length} clauses match ${lockPath}`);
+  return 0;
+}
+
+export { lint };
