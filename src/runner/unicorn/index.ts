@@ -1,0 +1,547 @@
+// The Unicorn engine: QEMU's x86-64 CPU (libunicorn2 2.0.1) behind the common Engine interface.
+// A fresh uc instance per run (a reused instance ignores later instruction counts). Unicorn starts in
+// a state no CPU can be in (CR0=0x11, CR4=0, EFER=0x500, no GDT), so `establish` walks it to the
+// world's state the way software would; what unicorn cannot represent is listed in gaps.ts.
+
+import koffi from 'koffi';
+import { SparseMemory, PAGE_SIZE } from '../memory.ts';
+import { translate } from '../paging.ts';
+import {
+  GPRS,
+  SEGMENT_REGISTERS,
+  DEFAULT_MAX_STEPS,
+  type CpuState,
+  type Engine,
+  type EngineAvailability,
+  type PortEvent,
+  type RunOptions,
+  type RunResult,
+  type Segment,
+  type SegmentRegister,
+  type Stop,
+  type World,
+} from '../types.ts';
+import { decodeDescriptor, encodeDescriptor, nullSegment, ATTR_UNUSABLE } from './descriptors.ts';
+import { LIBRARY, loadUnicorn, type UnicornLib } from './ffi.ts';
+import {
+  MMR,
+  MSR_EFER,
+  MSR_STRUCT,
+  UC_ARCH_X86,
+  UC_ERR,
+  UC_GPR,
+  UC_HOOK,
+  UC_MODE_64,
+  UC_PROT_ALL,
+  UC_REG,
+  UC_SEG,
+  UC_X86_INS,
+} from './regs.ts';
+
+export const UNICORN_INSTALL = 'sudo apt-get install -y libunicorn2';
+
+export function unicornAvailability(): Promise<EngineAvailability> {
+  const lib = loadUnicorn();
+  if (lib instanceof Error) {
+    return Promise.resolve({
+      ok: false,
+      reason: `unicorn: ${LIBRARY} could not be loaded (${lib.message.split('\n')[0]})`,
+      install: UNICORN_INSTALL,
+    });
+  }
+  const v = lib.uc_version(null, null);
+  if (v >>> 24 !== 2) {
+    return Promise.resolve({
+      ok: false,
+      reason: `unicorn: ${LIBRARY} reports version ${(v >>> 24).toString()}.${((v >>> 16) & 0xff).toString()}, need 2.x`,
+      install: UNICORN_INSTALL,
+    });
+  }
+  return Promise.resolve({ ok: true });
+}
+
+export const unicornEngine: Engine = {
+  name: 'unicorn',
+  async run(world: World, options: RunOptions = {}): Promise<RunResult> {
+    const lib = loadUnicorn();
+    if (lib instanceof Error) {
+      const a = await unicornAvailability();
+      throw new Error(a.ok ? lib.message : `${a.reason}; install with: ${a.install}`);
+    }
+    return new UnicornRun(lib, world, options).run();
+  },
+};
+
+const NEVER = 0xffff_ffff_ffff_fff0n; // a non-canonical `until` for uc_emu_start: our hooks decide stops
+const CR4_PAE = 1n << 5n;
+const EFER_LMA = 1n << 10n;
+/** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
+const TRAPS = new Set([3, 4]);
+/** Where the scratch GDT used to load segment caches goes, if that range is not RAM. */
+const SCRATCH_CANDIDATES = [0xfff0_0000n, 0x7ff0_0000n, 0x3ff0_0000n, 0xff_fff0_0000n];
+const SCRATCH_SIZE = 0x10000; // 8192 descriptors: any selector index fits
+
+class UnicornRun {
+  private uc: unknown;
+  private readonly callbacks: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly until: Set<bigint>;
+  private readonly maxSteps: number;
+  private steps = 0;
+  private lastInsn: bigint | undefined;
+  private stop: Stop | undefined;
+  private unmapped: { type: number; address: bigint } | undefined;
+  private readonly ports: PortEvent[] = [];
+  private serial = '';
+  private readonly notes: string[] = [];
+
+  constructor(
+    private readonly lib: UnicornLib,
+    private readonly world: World,
+    options: RunOptions,
+  ) {
+    this.until = new Set(options.until ?? []);
+    this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  }
+
+  run(): RunResult {
+    const out: unknown[] = [null];
+    this.check(this.lib.uc_open(UC_ARCH_X86, UC_MODE_64, out), 'uc_open');
+    this.uc = out[0];
+    try {
+      this.mapWorld();
+      const limit = this.establish(this.world.state);
+      if (limit) return this.result(limit);
+      this.addHooks();
+      const err = this.lib.uc_emu_start(this.uc, this.world.state.rip, NEVER, 0n, 0);
+      return this.result(this.classify(err));
+    } finally {
+      this.lib.uc_close(this.uc);
+      for (const cb of this.callbacks) koffi.unregister(cb);
+    }
+  }
+
+  // ---- setup -------------------------------------------------------------------------------
+
+  private mapWorld(): void {
+    for (const r of this.world.ram) {
+      if (r.base % BigInt(PAGE_SIZE) !== 0n || r.size % BigInt(PAGE_SIZE) !== 0n)
+        throw new Error(
+          `unicorn: RAM region 0x${r.base.toString(16)}+0x${r.size.toString(16)} is not page-aligned`,
+        );
+      this.check(
+        this.lib.uc_mem_map(this.uc, r.base, Number(r.size), UC_PROT_ALL),
+        `uc_mem_map 0x${r.base.toString(16)}`,
+      );
+    }
+    for (const { addr, bytes } of this.world.image)
+      this.check(
+        this.lib.uc_mem_write(this.uc, addr, bytes, bytes.length),
+        `image at 0x${addr.toString(16)}`,
+      );
+  }
+
+  /**
+   * Walk unicorn from its start state to `s`: leave long mode first when the world is not in it (only a
+   * CR0.PG 1->0 transition clears LMA), set EFER, load every segment cache from a scratch GDT while
+   * paging is still off (linear = physical), then CR4 (PAE) before CR3 before CR0 (PG) — unicorn drops a
+   * CR0.PG write while CR4.PAE=0 in long mode. Returns a Stop when unicorn cannot take the state.
+   */
+  private establish(s: CpuState): Stop | undefined {
+    if ((s.cr0 & 1n) === 0n)
+      return this.limitStop(s.rip, 'unicorn engine cannot start in real mode (CR0.PE=0)');
+    if ((s.efer & EFER_LMA) === 0n) {
+      this.writeReg(UC_REG.cr4, CR4_PAE);
+      this.writeReg(UC_REG.cr3, 0n);
+      this.writeReg(UC_REG.cr0, 0x8000_0011n);
+      this.writeReg(UC_REG.cr0, 0x11n);
+    }
+    this.writeMsr(MSR_EFER, s.efer);
+    const scratch = this.scratchBase();
+    if (scratch === undefined) return this.limitStop(s.rip, 'no free physical range for the scratch GDT');
+    this.check(this.lib.uc_mem_map(this.uc, scratch, SCRATCH_SIZE, UC_PROT_ALL), 'scratch GDT');
+    const gdt = new Uint8Array(SCRATCH_SIZE);
+    const view = new DataView(gdt.buffer);
+    for (const name of SEGMENT_REGISTERS) {
+      const seg = s.seg[name];
+      if (seg.attributes & ATTR_UNUSABLE || seg.selector < 4) continue;
+      // Unicorn's selector load refuses execute-only code; the readable bit does not change execution.
+      const d = encodeDescriptor(name === 'cs' ? { ...seg, attributes: seg.attributes | 2 } : seg);
+      view.setBigUint64(seg.selector & 0xfff8, d, true);
+    }
+    this.lib.uc_mem_write(this.uc, scratch, gdt, gdt.length);
+    this.writeMmr(UC_REG.gdtr, scratch, SCRATCH_SIZE - 1);
+    // CS first (it sets CPL and the code size), then SS, then the data segments.
+    for (const name of ['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const) {
+      const seg = s.seg[name];
+      const sel = seg.attributes & ATTR_UNUSABLE ? seg.selector & 3 : seg.selector;
+      const err = this.lib.uc_reg_write(this.uc, UC_SEG[name], u64(BigInt(sel)));
+      if (err !== UC_ERR.OK)
+        return this.limitStop(
+          s.rip,
+          `unicorn refused ${name}=0x${sel.toString(16)}: ${this.lib.uc_strerror(err)}`,
+        );
+    }
+    this.check(this.lib.uc_mem_unmap(this.uc, scratch, SCRATCH_SIZE), 'unmap scratch GDT');
+    this.writeMsr(0xc000_0100, s.seg.fs.base); // FS.base / GS.base beyond 32 bits
+    this.writeMsr(0xc000_0101, s.seg.gs.base);
+    this.writeReg(UC_REG.cr4, s.cr4);
+    this.writeReg(UC_REG.cr3, s.cr3);
+    this.writeReg(UC_REG.cr0, s.cr0);
+    this.writeReg(UC_REG.cr2, s.cr2);
+    this.writeMsr(MSR_EFER, s.efer); // after CR0: LMA follows PG, the other bits are as given
+    this.writeMmr(UC_REG.gdtr, s.gdtr.base, s.gdtr.limit);
+    this.writeMmr(UC_REG.idtr, s.idtr.base, s.idtr.limit);
+    for (const [msr, value] of s.msr) this.writeMsr(msr, value);
+    for (const r of GPRS) this.writeReg(UC_GPR[r], s.gpr[r]);
+    this.writeReg(UC_REG.rflags, s.rflags);
+    this.writeReg(UC_REG.rip, s.rip);
+    return undefined;
+  }
+
+  private scratchBase(): bigint | undefined {
+    const mem = new SparseMemory(this.world.ram);
+    return SCRATCH_CANDIDATES.find(
+      (a) =>
+        !this.world.ram.some((r) => a < r.base + r.size && r.base < a + BigInt(SCRATCH_SIZE)) &&
+        !mem.contains(a, 1),
+    );
+  }
+
+  private addHooks(): void {
+    const { protos } = this.lib;
+    this.hook(
+      UC_HOOK.CODE,
+      protos.code,
+      (_uc: unknown, addr: number | bigint) => {
+        if (this.stop) return;
+        const address = BigInt(addr); // koffi passes a uint64 that fits a double as a number
+        if (this.until.has(address)) {
+          this.stop = { reason: 'until', rip: address, message: `reached until address ${hex(address)}` };
+          this.lib.uc_emu_stop(this.uc);
+          return;
+        }
+        if (this.steps >= this.maxSteps) {
+          this.stop = {
+            reason: 'budget',
+            rip: address,
+            message: `instruction budget of ${this.maxSteps} exhausted at ${hex(address)}`,
+          };
+          this.lib.uc_emu_stop(this.uc);
+          return;
+        }
+        this.steps++;
+        this.lastInsn = address;
+      },
+      1n,
+      0n,
+    );
+    this.hook(UC_HOOK.INTR, protos.intr, (_uc: unknown, intno: number) => {
+      if (this.stop) return;
+      const rip = this.readReg(UC_REG.rip);
+      if (!TRAPS.has(intno)) this.steps = Math.max(0, this.steps - 1);
+      this.stop = this.exceptionStop(intno, rip);
+      this.lib.uc_emu_stop(this.uc);
+    });
+    this.hook(
+      UC_HOOK.MEM_UNMAPPED,
+      protos.eventMem,
+      (_uc: unknown, type: number, address: number | bigint) => {
+        this.unmapped ??= { type, address: BigInt(address) };
+        return false;
+      },
+      1n,
+      0n,
+    );
+    this.hook(
+      UC_HOOK.INSN,
+      protos.insnIn,
+      (_uc: unknown, port: number, size: number) => {
+        const value = portValue(this.world.portInValue, size);
+        this.ports.push({ dir: 'in', port, size: size as 1 | 2 | 4, value });
+        return value;
+      },
+      1n,
+      0n,
+      UC_X86_INS.IN,
+    );
+    this.hook(
+      UC_HOOK.INSN,
+      protos.insnOut,
+      (_uc: unknown, port: number, size: number, value: number) => {
+        const v = size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1);
+        this.ports.push({ dir: 'out', port, size: size as 1 | 2 | 4, value: v });
+        if (port === 0x3f8 && size === 1) this.serial += String.fromCharCode(v);
+      },
+      1n,
+      0n,
+      UC_X86_INS.OUT,
+    );
+    this.hook(
+      UC_HOOK.INSN,
+      protos.insnCpuid,
+      () => {
+        const leaf = Number(this.readReg(UC_GPR.rax) & 0xffffffffn);
+        const sub = Number(this.readReg(UC_GPR.rcx) & 0xffffffffn);
+        const e = this.world.cpuid?.find(
+          (c) => c.leaf === leaf && (c.subleaf === undefined || c.subleaf === sub),
+        );
+        this.writeReg(UC_GPR.rax, BigInt((e?.eax ?? 0) >>> 0));
+        this.writeReg(UC_GPR.rbx, BigInt((e?.ebx ?? 0) >>> 0));
+        this.writeReg(UC_GPR.rcx, BigInt((e?.ecx ?? 0) >>> 0));
+        this.writeReg(UC_GPR.rdx, BigInt((e?.edx ?? 0) >>> 0));
+        return 1; // skip unicorn's own cpuid
+      },
+      1n,
+      0n,
+      UC_X86_INS.CPUID,
+    );
+  }
+
+  private hook(
+    type: number,
+    proto: koffi.IKoffiCType,
+    fn: (...args: never[]) => unknown,
+    begin = 1n,
+    end = 0n,
+    insn?: number,
+  ): void {
+    const cb = koffi.register(fn as (...args: unknown[]) => unknown, koffi.pointer(proto));
+    this.callbacks.push(cb);
+    const hh = [0n];
+    const extra = insn === undefined ? [] : ['int', insn];
+    this.check(
+      this.lib.uc_hook_add(this.uc, hh, type, cb, null, begin, end, ...extra) as number,
+      `uc_hook_add ${type}`,
+    );
+  }
+
+  // ---- results -----------------------------------------------------------------------------
+
+  private classify(err: number): Stop {
+    if (this.stop) return this.stop;
+    const rip = this.readReg(UC_REG.rip);
+    if (err === UC_ERR.INSN_INVALID) {
+      this.steps = Math.max(0, this.steps - 1);
+      return this.exceptionStop(6, rip);
+    }
+    if (err === UC_ERR.READ_UNMAPPED || err === UC_ERR.WRITE_UNMAPPED || err === UC_ERR.FETCH_UNMAPPED) {
+      const address = this.unmapped?.address ?? rip;
+      const kind = err === UC_ERR.READ_UNMAPPED ? 'read' : err === UC_ERR.WRITE_UNMAPPED ? 'write' : 'fetch';
+      this.steps = Math.max(0, this.steps - (kind === 'fetch' ? 0 : 1));
+      return {
+        reason: 'memory',
+        rip: this.lastInsn ?? rip,
+        address,
+        message: `${kind} at ${hex(address)} outside the world's RAM`,
+      };
+    }
+    if (err !== UC_ERR.OK)
+      return this.limitStop(rip, `unicorn stopped with ${this.lib.uc_strerror(err)} at ${hex(rip)}`);
+    // uc_emu_start returns OK with no reason after `hlt`: the last instruction started was one.
+    if (this.lastInsn !== undefined && this.byteAt(this.lastInsn) === 0xf4)
+      return { reason: 'hlt', rip, message: `hlt at ${hex(this.lastInsn)}` };
+    return this.limitStop(rip, `unicorn stopped at ${hex(rip)} without a reason`);
+  }
+
+  private exceptionStop(vector: number, rip: bigint): Stop {
+    const idtr = this.readMmr(UC_REG.idtr);
+    const long = (this.readMsr(MSR_EFER) & EFER_LMA) !== 0n;
+    const gate = long ? 16 : 8;
+    const usable = idtr.limit >= vector * gate + gate - 1;
+    return usable
+      ? {
+          reason: 'fault',
+          rip,
+          vector,
+          message: `exception ${vector} at ${hex(rip)} (the guest IDT is not used by unicorn)`,
+        }
+      : {
+          reason: 'triple-fault',
+          rip,
+          vector,
+          message: `exception ${vector} at ${hex(rip)} with no usable IDT`,
+        };
+  }
+
+  private limitStop(rip: bigint, message: string): Stop {
+    return { reason: 'engine-limit', rip, message };
+  }
+
+  private result(stop: Stop): RunResult {
+    return {
+      engine: 'unicorn',
+      stop,
+      state: this.readState(),
+      memory: this.readMemory(),
+      steps: this.steps,
+      undefinedFlags: 0n,
+      ports: this.ports,
+      serial: this.serial,
+      events: this.notes,
+    };
+  }
+
+  private readState(): CpuState {
+    const gpr = Object.fromEntries(GPRS.map((r) => [r, this.readReg(UC_GPR[r])])) as CpuState['gpr'];
+    const cr0 = this.readReg(UC_REG.cr0);
+    const cr3 = this.readReg(UC_REG.cr3);
+    const cr4 = this.readReg(UC_REG.cr4);
+    const efer = this.readMsr(MSR_EFER);
+    const gdtr = this.readMmr(UC_REG.gdtr);
+    const seg = {} as Record<SegmentRegister, Segment>;
+    for (const name of SEGMENT_REGISTERS) {
+      const selector = Number(this.readReg(UC_SEG[name]) & 0xffffn);
+      seg[name] = this.segmentCache(name, selector, { cr0, cr3, cr4, efer }, gdtr);
+    }
+    seg.fs = { ...seg.fs, base: this.readMsr(0xc000_0100) };
+    seg.gs = { ...seg.gs, base: this.readMsr(0xc000_0101) };
+    const msr = new Map<number, bigint>();
+    for (const n of this.world.state.msr.keys()) msr.set(n, this.readMsr(n));
+    return {
+      gpr,
+      rip: this.readReg(UC_REG.rip),
+      rflags: this.readReg(UC_REG.rflags),
+      cr0,
+      cr2: this.readReg(UC_REG.cr2),
+      cr3,
+      cr4,
+      efer,
+      msr,
+      seg,
+      ldtr: { ...this.world.state.ldtr, selector: Number(this.readMmr(UC_REG.ldtr).selector) },
+      tr: { ...this.world.state.tr, selector: Number(this.readMmr(UC_REG.tr).selector) },
+      gdtr,
+      idtr: this.readMmr(UC_REG.idtr),
+    };
+  }
+
+  /**
+   * Unicorn reports only selectors. An unchanged selector keeps the world's cache; a changed one gets
+   * the cache its GDT entry describes now (what the load would have produced unless the GDT changed).
+   */
+  private segmentCache(
+    name: SegmentRegister,
+    selector: number,
+    cpu: Pick<CpuState, 'cr0' | 'cr3' | 'cr4' | 'efer'>,
+    gdtr: { base: bigint; limit: number },
+  ): Segment {
+    const initial = this.world.state.seg[name];
+    if (selector === initial.selector) return { ...initial };
+    if (selector < 4 || selector & 4 || (selector | 7) > gdtr.limit) return nullSegment(selector);
+    const linear = gdtr.base + BigInt(selector & 0xfff8);
+    const t = translate(new UcPhys(this), cpu, linear);
+    if (!t.ok) return nullSegment(selector);
+    const b = this.readBytes(t.phys, 8);
+    if (!b) return nullSegment(selector);
+    return decodeDescriptor(selector, new DataView(b.buffer).getBigUint64(0, true));
+  }
+
+  /** Every RAM page that is not all zero, plus every page the image touched. */
+  private readMemory(): SparseMemory {
+    const mem = new SparseMemory(this.world.ram);
+    const imagePages = new Set<bigint>();
+    for (const { addr, bytes } of this.world.image)
+      for (let p = addr & ~0xfffn; p < addr + BigInt(bytes.length); p += 0x1000n) imagePages.add(p);
+    const CHUNK = 1 << 20;
+    for (const r of this.world.ram) {
+      for (let off = 0n; off < r.size; off += BigInt(CHUNK)) {
+        const len = Number(r.size - off < BigInt(CHUNK) ? r.size - off : BigInt(CHUNK));
+        const buf = new Uint8Array(len);
+        this.lib.uc_mem_read(this.uc, r.base + off, buf, len);
+        const words = new BigUint64Array(buf.buffer);
+        for (let p = 0; p < len; p += PAGE_SIZE) {
+          const addr = r.base + off + BigInt(p);
+          let nonzero = imagePages.has(addr);
+          for (let i = p / 8; !nonzero && i < (p + PAGE_SIZE) / 8; i++) nonzero = words[i] !== 0n;
+          if (nonzero) mem.write(addr, buf.subarray(p, p + PAGE_SIZE));
+        }
+      }
+    }
+    return mem;
+  }
+
+  // ---- register access ---------------------------------------------------------------------
+
+  byteAt(addr: bigint): number | undefined {
+    return this.readBytes(addr, 1)?.[0];
+  }
+
+  readBytes(addr: bigint, len: number): Uint8Array | undefined {
+    const b = new Uint8Array(len);
+    return this.lib.uc_mem_read(this.uc, addr, b, len) === UC_ERR.OK ? b : undefined;
+  }
+
+  private readReg(id: number): bigint {
+    const b = new Uint8Array(8);
+    this.check(this.lib.uc_reg_read(this.uc, id, b), `uc_reg_read ${id}`);
+    return new DataView(b.buffer).getBigUint64(0, true);
+  }
+
+  private writeReg(id: number, v: bigint): void {
+    this.check(this.lib.uc_reg_write(this.uc, id, u64(v)), `uc_reg_write ${id}`);
+  }
+
+  private readMsr(rid: number): bigint {
+    const b = new Uint8Array(MSR_STRUCT.size);
+    const d = new DataView(b.buffer);
+    d.setUint32(MSR_STRUCT.rid, rid, true);
+    this.check(this.lib.uc_reg_read(this.uc, UC_REG.msr, b), `rdmsr 0x${rid.toString(16)}`);
+    return d.getBigUint64(MSR_STRUCT.value, true);
+  }
+
+  private writeMsr(rid: number, v: bigint): void {
+    const b = new Uint8Array(MSR_STRUCT.size);
+    const d = new DataView(b.buffer);
+    d.setUint32(MSR_STRUCT.rid, rid, true);
+    d.setBigUint64(MSR_STRUCT.value, BigInt.asUintN(64, v), true);
+    this.check(this.lib.uc_reg_write(this.uc, UC_REG.msr, b), `wrmsr 0x${rid.toString(16)}`);
+  }
+
+  private readMmr(id: number): { base: bigint; limit: number; selector: number } {
+    const b = new Uint8Array(MMR.size);
+    this.check(this.lib.uc_reg_read(this.uc, id, b), `uc_reg_read ${id}`);
+    const d = new DataView(b.buffer);
+    return {
+      selector: d.getUint16(MMR.selector, true),
+      base: d.getBigUint64(MMR.base, true),
+      limit: d.getUint32(MMR.limit, true),
+    };
+  }
+
+  private writeMmr(id: number, base: bigint, limit: number): void {
+    const b = new Uint8Array(MMR.size);
+    const d = new DataView(b.buffer);
+    d.setBigUint64(MMR.base, base, true);
+    d.setUint32(MMR.limit, limit, true);
+    this.check(this.lib.uc_reg_write(this.uc, id, b), `uc_reg_write ${id}`);
+  }
+
+  private check(err: number, what: string): void {
+    if (err !== UC_ERR.OK) throw new Error(`unicorn: ${what} failed: ${this.lib.uc_strerror(err)}`);
+  }
+}
+
+/** Physical reads straight from unicorn's RAM, for decoding the final GDT. */
+class UcPhys extends SparseMemory {
+  constructor(private readonly r: UnicornRun) {
+    super([{ base: 0n, size: 1n << 52n }]);
+  }
+  override read(addr: bigint, len: number): Uint8Array {
+    return this.r.readBytes(addr, len) ?? new Uint8Array(len);
+  }
+}
+
+function u64(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return b;
+}
+
+function portValue(configured: number | undefined, size: number): number {
+  if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
+  return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
