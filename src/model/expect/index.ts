@@ -5,3 +5,5 @@ export * from './ast.ts';
 export { parseAssertion, parseExpectBlock, parseExpression } from './parser.ts';
 export type { ParseOptions, ParseLineResult, ParseExprResult } from './parser.ts';
 export { suggest, didYouMean, isReservedName } from './names.ts';
+export { evaluate } from './eval.ts';
+export type { EvalContext, EvalResult } from './eval.ts';
