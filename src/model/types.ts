@@ -108,6 +108,10 @@ export interface ExampleRun {
   /** Final state items by name (rax, rflags, cr0, cs.selector, gdtr.base ...), "0x..." strings. */
   final: Record<string, string>;
   trace: TraceRow[];
+  /** Steps left out of the middle of `trace` (it keeps the first and last rows of a long run). */
+  traceOmitted?: number;
+  /** Bytes the example wrote to the serial port, when any. */
+  serial?: string;
   verdicts: Verdict[];
   /** True when the example behaved as its kind demands (examples hold everything; counterexamples fail exactly `violates`). */
   ok: boolean;
