@@ -10,6 +10,7 @@ export interface UnicornLib {
   uc_version(major: null, minor: null): number;
   uc_mem_map(uc: unknown, addr: bigint, size: number, perms: number): number;
   uc_mem_unmap(uc: unknown, addr: bigint, size: number): number;
+  uc_mem_map_ptr(uc: unknown, addr: bigint, size: number, perms: number, ptr: unknown): number;
   uc_mem_write(uc: unknown, addr: bigint, bytes: Uint8Array, size: number): number;
   uc_mem_read(uc: unknown, addr: bigint, bytes: Uint8Array, size: number): number;
   uc_reg_write(uc: unknown, reg: number, value: Uint8Array): number;
@@ -45,6 +46,9 @@ export function loadUnicorn(): UnicornLib | Error {
       uc_strerror: lib.func('const char *uc_strerror(int code)'),
       uc_version: lib.func('uint32_t uc_version(uint32_t *major, uint32_t *minor)'),
       uc_mem_map: lib.func('int uc_mem_map(uc_engine *uc, uint64_t address, size_t size, uint32_t perms)'),
+      uc_mem_map_ptr: lib.func(
+        'int uc_mem_map_ptr(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr)',
+      ),
       uc_mem_unmap: lib.func('int uc_mem_unmap(uc_engine *uc, uint64_t address, size_t size)'),
       uc_mem_write: lib.func(
         'int uc_mem_write(uc_engine *uc, uint64_t address, const uint8_t *bytes, size_t size)',
