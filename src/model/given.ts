@@ -1,0 +1,728 @@
+// The `given` language: a YAML description of the world before a handoff (docs/reference/expect-language.md).
+// The YAML is read with the failsafe schema, so every scalar stays a string, and each scalar is then an
+// expression of the expect language: 64-bit values never pass through a float.
+// parseGiven() checks everything that can be checked without the example's code and places every error
+// in the block; buildWorld() makes the World of one run: baseline, code, memory, state, seeded garbage.
+
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
+import { loadCode, baselineWorld, loadedSegment } from '../runner/world.ts';
+import { setStateItem } from '../runner/state-items.ts';
+import { SparseMemory } from '../runner/memory.ts';
+import type { AsmBlock } from '../runner/assemble.ts';
+import { GPRS, SEGMENT_REGISTERS, type World } from '../runner/types.ts';
+import { hex } from './constants.ts';
+import type { Expr } from './expect/ast.ts';
+import { parseExpression } from './expect/parser.ts';
+import { didYouMean, isReservedName } from './expect/names.ts';
+import { seededBytes, seededValue } from './seeded.ts';
+
+/** A problem in a `given` block; line 1 is the first line inside the fence. */
+export interface GivenError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** A scalar read as an expression, with where it was written. */
+export interface ExprField {
+  text: string;
+  expr: Expr;
+  line: number;
+  column: number;
+}
+
+export type MemoryContent =
+  /** `line`: the block line of the first assembly line. */
+  | { kind: 'asm'; source: string; line: number }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'qwords'; values: ExprField[] }
+  | { kind: 'garbage'; size: bigint }
+  | { kind: 'fill'; byte: number; size: bigint };
+
+export interface MemoryEntry {
+  at: ExprField;
+  /** `at` evaluated (it may use the stage's symbols and `code`, not code labels). */
+  addr: bigint;
+  content: MemoryContent;
+  /** For garbage fills: the input name used for seeding and leak reports, e.g. "memory[0x400000]". */
+  input?: string;
+  line: number;
+}
+
+export interface GivenSpec {
+  title?: string;
+  /** Where an example's code is loaded. */
+  code: bigint;
+  /** The stage's symbols, evaluated in order (a symbol may use the ones before it), plus `code`. */
+  symbols: Record<string, bigint>;
+  memory: MemoryEntry[];
+  /** State items (stateItems names; `cs` alone means `cs.selector`) in the order written. */
+  state: { item: string; value: ExprField; line: number }[];
+  /** State items set from the seed: GPRs, rflags (status flags only), cr2, msr.0x..., fs.base, gs.base. */
+  garbage: { item: string; line: number; column: number }[];
+  until?: ExprField;
+  seeds: number;
+  /** Instruction budget for a run (`max_steps:`), when the stage needs another than the default. */
+  maxSteps?: number;
+}
+
+export const GIVEN_KEYS = [
+  'title',
+  'code',
+  'symbols',
+  'memory',
+  'state',
+  'garbage',
+  'until',
+  'seeds',
+  'max_steps',
+];
+const MEMORY_KEYS = ['at', 'asm', 'bytes', 'qwords', 'fill', 'size'];
+export const DEFAULT_CODE = 0x100000n;
+export const DEFAULT_SEEDS = 4;
+const PAGE = 4096n;
+
+/** RFLAGS bits garbage may set: the status flags (CF PF AF ZF SF OF). Bit 1 is always one. */
+const RFLAGS_GARBAGE = 0x8d5n;
+
+const SEG_ITEM = /^(cs|ds|es|fs|gs|ss|ldtr|tr)\.(selector|base|limit|attributes)$/;
+const MSR_ITEM = /^msr\.(0x[0-9a-f]+|[0-9]+)$/;
+
+/** The canonical stateItems name for a `state:` key, or undefined when it is not one. */
+export function stateItemName(key: string): string | undefined {
+  if ((GPRS as readonly string[]).includes(key)) return key;
+  if (['rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'].includes(key)) return key;
+  if ((SEGMENT_REGISTERS as readonly string[]).includes(key)) return `${key}.selector`;
+  if (SEG_ITEM.test(key)) return key;
+  if (/^(gdtr|idtr)\.(base|limit)$/.test(key)) return key;
+  const msr = MSR_ITEM.exec(key);
+  if (msr) {
+    const n = BigInt(msr[1]!);
+    return n === 0xc000_0080n ? 'efer' : `msr.${hex(n)}`;
+  }
+  return undefined;
+}
+
+function garbageAllowed(item: string): boolean {
+  return (
+    (GPRS as readonly string[]).includes(item) ||
+    ['rflags', 'cr2', 'fs.base', 'gs.base'].includes(item) ||
+    (item.startsWith('msr.') && item !== 'efer')
+  );
+}
+
+const STATE_EXAMPLES =
+  'rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...';
+
+/** Evaluate an expression that reads no CPU state (the parser refused items in given values). */
+export function evaluateConstant(e: Expr, symbols: Record<string, bigint>): bigint {
+  const M = (1n << 64n) - 1n;
+  const go = (x: Expr): bigint => {
+    switch (x.kind) {
+      case 'num':
+      case 'const':
+        return x.value;
+      case 'sym': {
+        const v = symbols[x.name];
+        if (v === undefined) throw new RangeError(`unknown name '${x.name}'`);
+        return v & M;
+      }
+      case 'unary': {
+        const v = go(x.operand);
+        return x.op === '~' ? ~v & M : x.op === '-' ? -v & M : v;
+      }
+      case 'binary': {
+        const a = go(x.left);
+        const b = go(x.right);
+        switch (x.op) {
+          case '|':
+            return a | b;
+          case '^':
+            return a ^ b;
+          case '&':
+            return a & b;
+          case '+':
+            return (a + b) & M;
+          case '-':
+            return (a - b) & M;
+          case '*':
+            return (a * b) & M;
+          case '<<':
+            return b >= 64n ? 0n : (a << b) & M;
+          case '>>':
+            return b >= 64n ? 0n : a >> b;
+        }
+      }
+      // falls through: items, memory and calls are refused when parsing
+      default:
+        throw new RangeError('a given value cannot read CPU state or memory');
+    }
+  };
+  return go(e);
+}
+
+/** First item/memory/call node in an expression, if any. */
+function readsState(e: Expr): Expr | undefined {
+  switch (e.kind) {
+    case 'item':
+    case 'mem':
+    case 'call':
+      return e;
+    case 'unary':
+      return readsState(e.operand);
+    case 'binary':
+      return readsState(e.left) ?? readsState(e.right);
+    default:
+      return undefined;
+  }
+}
+
+function usesCodeLabel(e: Expr): Expr | undefined {
+  switch (e.kind) {
+    case 'sym':
+      return e.name.startsWith('code.') ? e : undefined;
+    case 'unary':
+      return usesCodeLabel(e.operand);
+    case 'binary':
+      return usesCodeLabel(e.left) ?? usesCodeLabel(e.right);
+    default:
+      return undefined;
+  }
+}
+
+class Reader {
+  readonly errors: GivenError[] = [];
+  readonly lc = new LineCounter();
+
+  pos(node: { range?: [number, number, number] | null } | null | undefined): {
+    line: number;
+    column: number;
+  } {
+    const off = node?.range?.[0] ?? 0;
+    const p = this.lc.linePos(off);
+    return { line: p.line, column: p.col };
+  }
+  error(node: Parameters<Reader['pos']>[0], message: string): void {
+    this.errors.push({ ...this.pos(node), message });
+  }
+
+  scalar(
+    node: Node | null | undefined,
+    what: string,
+    parentPlace: Parameters<Reader['pos']>[0],
+  ): Scalar | undefined {
+    if (isScalar(node) && typeof node.value === 'string') return node;
+    this.error(node ?? parentPlace, `${what} must be a single value`);
+    return undefined;
+  }
+
+  /**
+   * Parse a scalar as an expression over `symbols` and any `code.<label>` (fields evaluated before the
+   * code exists refuse labels in `value()`, with a message that says why).
+   */
+  expr(
+    node: Node | null | undefined,
+    what: string,
+    symbols: Iterable<string>,
+    parent: Parameters<Reader['pos']>[0],
+  ): ExprField | undefined {
+    const s = this.scalar(node, what, parent);
+    if (!s) return undefined;
+    const text = s.value as string;
+    const { line, column } = this.pos(s);
+    const quoted = s.type === 'QUOTE_DOUBLE' || s.type === 'QUOTE_SINGLE' ? 1 : 0;
+    const r = parseExpression(text, { symbols, allowCodeLabels: true });
+    if (!r.ok) {
+      const col = text.includes('\n') ? column : column + quoted + r.error.column - 1;
+      this.errors.push({ line, column: col, message: `${what}: ${r.error.message}` });
+      return undefined;
+    }
+    const bad = readsState(r.expr);
+    if (bad) {
+      this.errors.push({
+        line,
+        column: column + quoted + bad.col - 1,
+        message: `${what}: a given value cannot read CPU state or memory ('${text.slice(bad.col - 1, bad.end - 1)}')`,
+      });
+      return undefined;
+    }
+    return { text, expr: r.expr, line, column };
+  }
+
+  /** Evaluate now (symbols known); errors are placed at the field. */
+  value(f: ExprField, symbols: Record<string, bigint>, what: string): bigint | undefined {
+    const label = usesCodeLabel(f.expr);
+    if (label) {
+      this.errors.push({
+        line: f.line,
+        column: f.column + label.col - 1,
+        message: `${what} cannot use code labels ('${(label as { name: string }).name}'): it is needed before the code is assembled`,
+      });
+      return undefined;
+    }
+    return evaluateConstant(f.expr, symbols);
+  }
+}
+
+function pairsOf(
+  r: Reader,
+  node: Node | null | undefined,
+  what: string,
+  parent: Parameters<Reader['pos']>[0],
+): Pair[] {
+  if (isMap(node)) return node.items as Pair[];
+  r.error(node ?? parent, `${what} must be a mapping of names to values`);
+  return [];
+}
+
+function keyOf(p: Pair): string {
+  return isScalar(p.key) ? String(p.key.value) : String(p.key);
+}
+
+/** Parse a `given` block. Every problem is reported, placed relative to the block. */
+export function parseGiven(text: string): { given?: GivenSpec; errors: GivenError[] } {
+  const r = new Reader();
+  const doc = parseDocument(text, {
+    schema: 'failsafe',
+    lineCounter: r.lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  for (const e of doc.errors) {
+    const p = r.lc.linePos(e.pos[0]);
+    r.errors.push({ line: p.line, column: p.col, message: `YAML: ${e.message.split('\n')[0]}` });
+  }
+  if (r.errors.length) return { errors: r.errors };
+  const root = doc.contents;
+  if (!isMap(root)) {
+    r.errors.push({
+      line: 1,
+      column: 1,
+      message: 'a given block is a YAML mapping (code:, symbols:, memory:, state: ...)',
+    });
+    return { errors: r.errors };
+  }
+
+  const top = new Map<string, Pair>();
+  for (const p of root.items as Pair[]) {
+    const k = keyOf(p);
+    if (!GIVEN_KEYS.includes(k))
+      r.error(
+        p.key as Node,
+        `unknown key '${k}'${didYouMean(k, GIVEN_KEYS) || ` (keys: ${GIVEN_KEYS.join(', ')})`}`,
+      );
+    else top.set(k, p);
+  }
+  const node = (k: string) => top.get(k)?.value as Node | null | undefined;
+  const keyNode = (k: string) => top.get(k)?.key as Node;
+
+  const spec: GivenSpec = {
+    code: DEFAULT_CODE,
+    symbols: {},
+    memory: [],
+    state: [],
+    garbage: [],
+    seeds: DEFAULT_SEEDS,
+  };
+
+  if (top.has('title')) {
+    const s = r.scalar(node('title'), 'title', keyNode('title'));
+    if (s) spec.title = String(s.value);
+  }
+
+  // Symbols first: each may use the ones before it and the constants.
+  const names: string[] = [];
+  if (top.has('symbols')) {
+    for (const p of pairsOf(r, node('symbols'), 'symbols', keyNode('symbols'))) {
+      const name = keyOf(p);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        r.error(p.key as Node, `symbol name '${name}' must be a plain identifier (letters, digits, _)`);
+        continue;
+      }
+      if (name === 'code' || isReservedName(name)) {
+        r.error(
+          p.key as Node,
+          `symbol name '${name}' is taken by the language (an item, keyword or constant)`,
+        );
+        continue;
+      }
+      const f = r.expr(p.value as Node, `symbol ${name}`, names, p.key as Node);
+      if (!f) continue;
+      const v = r.value(f, spec.symbols, `symbol ${name}`);
+      if (v === undefined) continue;
+      spec.symbols[name] = v;
+      names.push(name);
+    }
+  }
+
+  if (top.has('code')) {
+    const f = r.expr(node('code'), 'code', names, keyNode('code'));
+    const v = f && r.value(f, spec.symbols, 'code');
+    if (v !== undefined) spec.code = v;
+  }
+  spec.symbols.code = spec.code;
+  names.push('code');
+
+  if (top.has('memory')) {
+    const list = node('memory');
+    if (!isSeq(list)) r.error(list ?? keyNode('memory'), 'memory must be a list of entries (- at: ...)');
+    else
+      for (const item of list.items as Node[]) {
+        const entry = memoryEntry(r, item, names, spec.symbols);
+        if (entry) spec.memory.push(entry);
+      }
+  }
+
+  const stateSeen = new Set<string>();
+  if (top.has('state')) {
+    for (const p of pairsOf(r, node('state'), 'state', keyNode('state'))) {
+      const key = keyOf(p);
+      const item = stateItemName(key);
+      if (!item) {
+        r.error(p.key as Node, `'${key}' is not a state item (${STATE_EXAMPLES})`);
+        continue;
+      }
+      if (stateSeen.has(item)) {
+        r.error(p.key as Node, `${item} is set twice`);
+        continue;
+      }
+      stateSeen.add(item);
+      const f = r.expr(p.value as Node, `state ${key}`, names, p.key as Node);
+      if (f) spec.state.push({ item, value: f, line: r.pos(p.key as Node).line });
+    }
+  }
+
+  if (top.has('garbage')) {
+    const list = node('garbage');
+    if (!isSeq(list))
+      r.error(list ?? keyNode('garbage'), 'garbage must be a list of state items, e.g. [rax, rbx]');
+    else
+      for (const it of list.items as Node[]) {
+        const s = r.scalar(it, 'a garbage item', list);
+        if (!s) continue;
+        const key = String(s.value);
+        const item = stateItemName(key);
+        const place = r.pos(s);
+        if (!item)
+          r.errors.push({ ...place, message: `garbage: '${key}' is not a state item (${STATE_EXAMPLES})` });
+        else if (!garbageAllowed(item))
+          r.errors.push({
+            ...place,
+            message: `garbage: ${item} cannot be garbage (allowed: general-purpose registers, rflags, cr2, msr.0xNNN, fs.base, gs.base)`,
+          });
+        else if (stateSeen.has(item))
+          r.errors.push({
+            ...place,
+            message: `garbage: ${item} is also set in state; an input is either given or garbage`,
+          });
+        else if (spec.garbage.some((g) => g.item === item))
+          r.errors.push({ ...place, message: `garbage: ${item} is listed twice` });
+        else spec.garbage.push({ item, ...place });
+      }
+  }
+
+  if (top.has('until')) {
+    const f = r.expr(node('until'), 'until', names, keyNode('until'));
+    if (f) spec.until = f;
+  }
+
+  const count = (k: string, lo: number, hi: number): number | undefined => {
+    const s = r.scalar(node(k), k, keyNode(k));
+    if (!s) return undefined;
+    const t = String(s.value);
+    const n = /^[0-9]+$/.test(t) ? Number(t) : NaN;
+    if (!(n >= lo && n <= hi)) {
+      r.error(s, `${k} must be a whole number from ${lo} to ${hi}, not '${t}'`);
+      return undefined;
+    }
+    return n;
+  };
+  if (top.has('seeds')) spec.seeds = count('seeds', 1, 64) ?? DEFAULT_SEEDS;
+  if (top.has('max_steps')) {
+    const n = count('max_steps', 1, 1e9);
+    if (n !== undefined) spec.maxSteps = n;
+  }
+
+  r.errors.sort((a, b) => a.line - b.line || a.column - b.column);
+  return r.errors.length ? { errors: r.errors } : { given: spec, errors: [] };
+}
+
+function memoryEntry(
+  r: Reader,
+  item: Node,
+  names: string[],
+  symbols: Record<string, bigint>,
+): MemoryEntry | undefined {
+  if (!isMap(item)) {
+    r.error(item, 'a memory entry is a mapping: at: plus one of asm, bytes, qwords, fill');
+    return undefined;
+  }
+  const fields = new Map<string, Pair>();
+  for (const p of item.items as Pair[]) {
+    const k = keyOf(p);
+    if (!MEMORY_KEYS.includes(k))
+      r.error(
+        p.key as Node,
+        `unknown memory key '${k}'${didYouMean(k, MEMORY_KEYS) || ` (keys: ${MEMORY_KEYS.join(', ')})`}`,
+      );
+    else fields.set(k, p);
+  }
+  const line = r.pos(item).line;
+  const at = fields.get('at');
+  if (!at) {
+    r.error(item, 'a memory entry needs at: (its physical address)');
+    return undefined;
+  }
+  const kinds = ['asm', 'bytes', 'qwords', 'fill'].filter((k) => fields.has(k));
+  if (kinds.length !== 1) {
+    r.error(
+      item,
+      kinds.length
+        ? `a memory entry has one of asm, bytes, qwords, fill, not ${kinds.join(' and ')}`
+        : 'a memory entry needs one of asm, bytes, qwords, fill',
+    );
+    return undefined;
+  }
+  const kind = kinds[0]!;
+  const atField = r.expr(at.value as Node, 'at', names, at.key as Node);
+  const addr = atField && r.value(atField, symbols, 'at');
+  if (!atField || addr === undefined) return undefined;
+  const p = fields.get(kind)!;
+  const sizeP = fields.get('size');
+  if (sizeP && kind !== 'fill') {
+    r.error(sizeP.key as Node, `size: only applies to fill (the length of ${kind} is what it holds)`);
+    return undefined;
+  }
+  let content: MemoryContent | undefined;
+  switch (kind) {
+    case 'asm': {
+      const s = r.scalar(p.value as Node, 'asm', p.key as Node);
+      if (!s) return undefined;
+      const block = s.type === 'BLOCK_LITERAL' || s.type === 'BLOCK_FOLDED';
+      content = { kind: 'asm', source: String(s.value), line: r.pos(s).line + (block ? 1 : 0) };
+      break;
+    }
+    case 'bytes': {
+      const s = r.scalar(p.value as Node, 'bytes', p.key as Node);
+      if (!s) return undefined;
+      const t = String(s.value).trim();
+      const parts = t.split(/\s+/).filter(Boolean);
+      const bad = parts.find((x) => !/^[0-9a-fA-F]{2}$/.test(x));
+      if (bad !== undefined || !parts.length) {
+        r.error(
+          s,
+          `bytes: write two hex digits per byte separated by spaces, e.g. "f4 90"${bad ? ` ('${bad}' is not a byte)` : ''}`,
+        );
+        return undefined;
+      }
+      content = { kind: 'bytes', bytes: Uint8Array.from(parts.map((x) => parseInt(x, 16))) };
+      break;
+    }
+    case 'qwords': {
+      const list = p.value as Node;
+      if (!isSeq(list)) {
+        r.error(list ?? p.key, 'qwords must be a list, e.g. [dst0 | IND_DESTINATION, 0]');
+        return undefined;
+      }
+      const values: ExprField[] = [];
+      for (const q of list.items as Node[]) {
+        const f = r.expr(q, 'qwords', names, list);
+        if (!f) return undefined;
+        values.push(f);
+      }
+      content = { kind: 'qwords', values };
+      break;
+    }
+    case 'fill': {
+      let size = PAGE;
+      if (sizeP) {
+        const f = r.expr(sizeP.value as Node, 'size', names, sizeP.key as Node);
+        const v = f && r.value(f, symbols, 'size');
+        if (v === undefined) return undefined;
+        if (v === 0n || v > 256n << 20n) {
+          r.error(sizeP.value as Node, `size must be from 1 byte to 256 MiB, not ${hex(v)}`);
+          return undefined;
+        }
+        size = v;
+      }
+      const s = r.scalar(p.value as Node, 'fill', p.key as Node);
+      if (!s) return undefined;
+      const t = String(s.value).trim();
+      if (t === 'garbage') content = { kind: 'garbage', size };
+      else {
+        const f = r.expr(s, 'fill', names, p.key as Node);
+        const v = f && r.value(f, symbols, 'fill');
+        if (v === undefined) return undefined;
+        if (v > 0xffn) {
+          r.error(s, `fill is 'garbage' or one byte value (0x00..0xff), not ${hex(v)}`);
+          return undefined;
+        }
+        content = { kind: 'fill', byte: Number(v), size };
+      }
+      break;
+    }
+  }
+  const entry: MemoryEntry = { at: atField, addr, content: content!, line };
+  if (content!.kind === 'garbage') entry.input = `memory[${hex(addr)}]`;
+  return entry;
+}
+
+/**
+ * The assembly snippets of a given block (`memory: - asm:`), in order, ready for `assemble()`.
+ * `lineOffset` is the Markdown line of the block's first line minus one, so diagnostics come out in
+ * Markdown lines. Pass their outputs to buildWorld in the same order.
+ */
+export function collectSnippets(
+  given: GivenSpec,
+  place: { file?: string; lineOffset?: number } = {},
+): AsmBlock[] {
+  const out: AsmBlock[] = [];
+  for (const m of given.memory) {
+    if (m.content.kind !== 'asm') continue;
+    const block: AsmBlock = {
+      source: m.content.source,
+      base: m.addr,
+      lineOffset: (place.lineOffset ?? 0) + m.content.line - 1,
+    };
+    if (place.file !== undefined) block.file = place.file;
+    out.push(block);
+  }
+  return out;
+}
+
+/** The names of the garbage inputs of a stage: state items and "memory[0x...]" fills, in order. */
+export function garbageInputs(given: GivenSpec): string[] {
+  return [...given.garbage.map((g) => g.item), ...given.memory.flatMap((m) => (m.input ? [m.input] : []))];
+}
+
+/** The world's symbols for one example: the stage's, `code`, and the code's labels as `code.<label>`. */
+export function worldSymbols(given: GivenSpec, codeSymbols: Record<string, bigint>): Record<string, bigint> {
+  const out: Record<string, bigint> = { ...given.symbols };
+  for (const [name, v] of Object.entries(codeSymbols)) if (!name.startsWith('.L')) out[`code.${name}`] = v;
+  return out;
+}
+
+export interface BuildOptions {
+  /** Per-input seeds overriding `seed` (leak attribution varies one input at a time). */
+  seedOf?: Record<string, number>;
+}
+
+export class GivenBuildError extends Error {
+  override name = 'GivenBuildError';
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The value of a given field for one example; a code label the example lacks is a GivenBuildError. */
+export function fieldValue(f: ExprField, symbols: Record<string, bigint>, what: string): bigint {
+  try {
+    return evaluateConstant(f.expr, symbols);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new GivenBuildError(
+        f.line,
+        f.column,
+        `${what}: ${e.message} (the example defines no such label)`,
+      );
+    throw e;
+  }
+}
+
+/** The stop address of a run (`until:`), or undefined when the stage has none. */
+export function untilAddress(given: GivenSpec, symbols: Record<string, bigint>): bigint | undefined {
+  return given.until && fieldValue(given.until, symbols, 'until');
+}
+
+/**
+ * The world of one run: the baseline world, the code at `code` (RIP at `_start` when it has one), the
+ * memory entries in order (`snippets`: the assembler's outputs for collectSnippets(given), same order),
+ * the state, and the garbage drawn from `seed` (or `options.seedOf[input]`).
+ * Throws GivenBuildError when a field names a code label the example does not define.
+ */
+export function buildWorld(
+  given: GivenSpec,
+  code: { bytes: Uint8Array; symbols: Record<string, bigint> },
+  seed: number,
+  snippets: { bytes: Uint8Array }[],
+  options: BuildOptions = {},
+): World {
+  const seedFor = (input: string) => options.seedOf?.[input] ?? seed;
+  const world = baselineWorld();
+  const symbols = worldSymbols(given, code.symbols);
+  loadCode(world, code.bytes, given.code);
+  world.state.rip = code.symbols._start ?? given.code;
+
+  let next = 0;
+  for (const m of given.memory) {
+    const c = m.content;
+    let bytes: Uint8Array;
+    switch (c.kind) {
+      case 'asm': {
+        const out = snippets[next++];
+        if (!out)
+          throw new GivenBuildError(m.line, 1, 'buildWorld: fewer assembled snippets than asm entries');
+        bytes = out.bytes;
+        break;
+      }
+      case 'bytes':
+        bytes = c.bytes;
+        break;
+      case 'qwords': {
+        bytes = new Uint8Array(8 * c.values.length);
+        const view = new DataView(bytes.buffer);
+        c.values.forEach((f, i) => view.setBigUint64(8 * i, fieldValue(f, symbols, 'qwords'), true));
+        break;
+      }
+      case 'garbage':
+        bytes = seededBytes(seedFor(m.input!), m.input!, Number(c.size));
+        break;
+      case 'fill':
+        bytes = new Uint8Array(Number(c.size)).fill(c.byte);
+        break;
+    }
+    world.image.push({ addr: m.addr, bytes });
+  }
+
+  // Descriptor tables first, then selectors (which load their hidden part from the GDT, as a CPU
+  // would), then everything else, so the order of the keys does not matter.
+  const rank = (item: string) => (item.startsWith('gdtr.') ? 0 : item.endsWith('.selector') ? 1 : 2);
+  const ordered = [...given.state].sort((a, b) => rank(a.item) - rank(b.item));
+  for (const s of ordered) {
+    const v = fieldValue(s.value, symbols, `state ${s.item}`);
+    if (s.item.endsWith('.selector') && !s.item.startsWith('ldtr') && !s.item.startsWith('tr'))
+      loadSelector(world, s.item, v);
+    else setStateItem(world.state, s.item, v);
+  }
+
+  for (const g of given.garbage) {
+    let v = seededValue(seedFor(g.item), g.item);
+    if (g.item === 'rflags') v = (v & RFLAGS_GARBAGE) | 2n;
+    setStateItem(world.state, g.item, v);
+  }
+  world.symbols = symbols;
+  return world;
+}
+
+/** Set a segment selector and load its cache from the world's GDT when the entry is there. */
+function loadSelector(world: World, item: string, selector: bigint): void {
+  const reg = item.split('.')[0] as (typeof SEGMENT_REGISTERS)[number];
+  const sel = Number(selector & 0xffffn);
+  const { gdtr } = world.state;
+  const offset = BigInt(sel & ~7);
+  if ((sel & 4) === 0 && offset + 7n <= BigInt(gdtr.limit)) {
+    const mem = new SparseMemory(world.ram);
+    try {
+      for (const c of world.image) mem.write(c.addr, c.bytes);
+      world.state.seg[reg] = loadedSegment(sel, mem.readU64(gdtr.base + offset));
+      return;
+    } catch {
+      // The GDT is not in RAM: keep the selector alone, as below.
+    }
+  }
+  world.state.seg[reg] = { ...world.state.seg[reg], selector: sel };
+}
