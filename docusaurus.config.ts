@@ -1,0 +1,137 @@
+// The kexec handoff contract site: the contract from spec/ at /spec, guides from docs/ at /docs.
+// Every example in spec/ is assembled and run during the build (the remark plugin and the site plugin);
+// a failing example fails the build with its Markdown file:line. The pages execute nothing.
+//
+// Environment:
+//   KEXEC_CONTRACT_SITE_URL   origin of the deployment, e.g. https://kexec.example.org (citations use it)
+//   KEXEC_CONTRACT_BASE_URL   base path, e.g. /kexec-contract/ (default /)
+//   KEXEC_CONTRACT_SITE_SAMPLE=1  build the site from the fake sample in src/site/sample (no engines)
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import { themes as prismThemes } from 'prism-react-renderer';
+
+const siteDir = __dirname;
+const pkg = JSON.parse(readFileSync(path.join(siteDir, 'package.json'), 'utf8')) as { version: string };
+const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
+const url = process.env.KEXEC_CONTRACT_SITE_URL ?? 'http://127.0.0.1:3000';
+const rawBase = process.env.KEXEC_CONTRACT_BASE_URL ?? '/';
+const baseUrl = rawBase.endsWith('/') ? rawBase : rawBase + '/';
+/** The version citations carry for the current (unreleased) spec; released versions carry their own name. */
+const specVersion = process.env.KEXEC_CONTRACT_SPEC_VERSION ?? pkg.version;
+/** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
+const generatedStatic = '.docusaurus/kexec-contract-static';
+
+export default async function createConfig(): Promise<Config> {
+  // The remark plugin is TypeScript; Docusaurus's config loader (jiti) compiles it and what it imports.
+  const remarkPlugins = sample
+    ? []
+    : [[(await import('./src/plugin/index.ts')).remarkKexecContract, { jsx: true }]];
+
+  return {
+    title: 'kexec handoff contract',
+    tagline: 'The x86-64 kexec handoff as an executable specification',
+    url,
+    baseUrl,
+    favicon: undefined,
+    onBrokenLinks: 'throw',
+    onBrokenAnchors: 'throw',
+    markdown: {
+      // .md stays CommonMark (directives still parse: the plugin adds remark-directive); .mdx is MDX.
+      format: 'detect',
+      hooks: { onBrokenMarkdownLinks: 'throw' },
+    },
+    staticDirectories: ['static', generatedStatic],
+    customFields: { specVersion, sample },
+    presets: [
+      [
+        'classic',
+        {
+          docs: false,
+          blog: false,
+          theme: { customCss: './src/css/custom.css' },
+        } satisfies Preset.Options,
+      ],
+    ],
+    plugins: [
+      [
+        '@docusaurus/plugin-content-docs',
+        {
+          id: 'spec',
+          path: sample ? 'src/site/sample' : 'spec',
+          routeBasePath: 'spec',
+          beforeDefaultRemarkPlugins: remarkPlugins,
+          showLastUpdateTime: false,
+        },
+      ],
+      [
+        '@docusaurus/plugin-content-docs',
+        {
+          id: 'docs',
+          path: 'docs',
+          routeBasePath: 'docs',
+          beforeDefaultRemarkPlugins: remarkPlugins,
+        },
+      ],
+      [
+        './src/site/plugin.ts',
+        {
+          specDir: sample ? 'src/site/sample' : 'spec',
+          documents: sample ? 'src/site/sample/documents.json' : undefined,
+          docsPluginId: 'spec',
+          version: specVersion,
+          staticDir: generatedStatic,
+        },
+      ],
+    ],
+    themes: [
+      [
+        '@easyops-cn/docusaurus-search-local',
+        {
+          hashed: true,
+          indexBlog: false,
+          docsRouteBasePath: ['spec', 'docs'],
+          docsPluginIdForPreferredVersion: 'spec',
+          highlightSearchTermsOnTargetPage: false,
+        },
+      ],
+    ],
+    themeConfig: {
+      navbar: {
+        title: 'kexec handoff contract',
+        items: [
+          {
+            type: 'docSidebar',
+            docsPluginId: 'spec',
+            sidebarId: 'defaultSidebar',
+            label: 'Contract',
+            position: 'left',
+          },
+          { to: '/coverage', label: 'Coverage', position: 'left' },
+          { to: '/matrix', label: 'Implementations', position: 'left' },
+          {
+            type: 'docSidebar',
+            docsPluginId: 'docs',
+            sidebarId: 'defaultSidebar',
+            label: 'Guides',
+            position: 'left',
+          },
+          // Shown once a spec version was cut (`npm run docusaurus -- docs:version:spec 1.0`).
+          ...(existsSync(path.join(siteDir, 'spec_versions.json'))
+            ? [{ type: 'docsVersionDropdown' as const, docsPluginId: 'spec', position: 'right' as const }]
+            : []),
+        ],
+      },
+      footer: {
+        style: 'light',
+        copyright: `Spec version ${specVersion}. Every result on this site was produced by the build that published it.`,
+      },
+      prism: {
+        theme: prismThemes.github,
+        darkTheme: prismThemes.dracula,
+      },
+    } satisfies Preset.ThemeConfig,
+  };
+}

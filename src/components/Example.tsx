@@ -1,0 +1,137 @@
+// An example or counterexample: its assembly (GAS/AT&T highlighted), how its run ended, a verdict table
+// with every clause of its stage, and the trace viewer. Counterexamples are marked as such, with the
+// clauses they violate. Everything shown was computed by the build.
+
+import React from 'react';
+import Link from '@docusaurus/Link';
+import useBrokenLinks from '@docusaurus/useBrokenLinks';
+import CodeBlock from '@theme/CodeBlock';
+import type { Example as ExampleModel, ExampleRun } from '../model/types.ts';
+import { exampleAnchor } from '../site/ids.ts';
+import { VerdictBadge } from './LevelBadge.tsx';
+import TraceViewer from './TraceViewer.tsx';
+import { parseData, useSiteData } from './data.ts';
+
+interface ExampleData {
+  example: ExampleModel;
+  run?: ExampleRun;
+}
+
+function ClauseLink({ id }: { id: string }): React.ReactElement {
+  const href = useSiteData().clauseIndex[id]?.href;
+  return href ? (
+    <Link to={href}>
+      <code>{id}</code>
+    </Link>
+  ) : (
+    <code>{id}</code>
+  );
+}
+
+export function VerdictTable({ run, violates }: { run: ExampleRun; violates: string[] }): React.ReactElement {
+  return (
+    <table className="kc-verdicts">
+      <thead>
+        <tr>
+          <th>clause</th>
+          <th>verdict</th>
+          <th>failures: expected vs actual</th>
+        </tr>
+      </thead>
+      <tbody>
+        {run.verdicts.map((v) => {
+          const failures = v.assertions.filter((a) => !a.held);
+          const intended = !v.held && violates.includes(v.clause);
+          return (
+            <tr
+              key={v.clause}
+              className={v.held ? undefined : intended ? 'kc-row-violated' : 'kc-row-failed'}
+            >
+              <td>
+                <ClauseLink id={v.clause} />
+              </td>
+              <td>
+                <VerdictBadge held={v.held} intended={intended} />
+                {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected</strong>}
+              </td>
+              <td>
+                {failures.map((a, i) => (
+                  <div key={i} className="kc-failure">
+                    <code>{a.source}</code>
+                    {a.expected !== undefined && (
+                      <>
+                        {' '}
+                        expected <code>{a.expected}</code>, actual{' '}
+                        <code className="kc-actual">{a.actual}</code>
+                      </>
+                    )}
+                    {a.message && <span className="kc-comment"> {a.message}</span>}
+                  </div>
+                ))}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+export default function Example(props: { data: string | ExampleData }): React.ReactElement {
+  const { example, run } = parseData<ExampleData>(props.data);
+  const anchor = exampleAnchor(example.stage, example.name);
+  useBrokenLinks().collectAnchor(anchor);
+  const counter = example.kind === 'counterexample';
+  return (
+    <section
+      className={`kc-example ${counter ? 'kc-example-counter' : ''}`}
+      id={anchor}
+      data-example={example.name}
+    >
+      <header className="kc-example-head">
+        <a href={`#${anchor}`} className={`kc-badge ${counter ? 'kc-counter' : 'kc-example-kind'}`}>
+          {counter ? 'counterexample' : 'example'}
+        </a>
+        <strong>{example.name}</strong>
+        <span className="kc-stage">stage {example.stage}</span>
+        {example.impl && <span className="kc-stage">models {example.impl}</span>}
+        {run ? (
+          <span className={`kc-badge ${run.ok ? 'kc-pass' : 'kc-fail'}`}>
+            {run.ok ? 'behaves as specified' : 'FAILS'}
+          </span>
+        ) : (
+          <span className="kc-badge kc-fail">not run</span>
+        )}
+      </header>
+      {counter && (
+        <p className="kc-violates">
+          Counterexample: violates{' '}
+          {example.violates.map((id, i) => (
+            <React.Fragment key={id}>
+              {i > 0 && ', '}
+              <ClauseLink id={id} />
+            </React.Fragment>
+          ))}
+        </p>
+      )}
+      <CodeBlock language="gas" showLineNumbers>
+        {example.source.replace(/\n$/, '')}
+      </CodeBlock>
+      {run && (
+        <>
+          <p className="kc-run">
+            Ran on <code>{run.engine}</code>
+            {run.verdicts[0] ? ` with seeds ${run.verdicts[0].seeds.join(', ')}` : ''}: stopped by{' '}
+            <code>{run.stop.reason}</code> at <code>{run.stop.rip}</code>
+            {run.steps !== undefined ? ` after ${run.steps} instructions` : ''}.
+          </p>
+          <VerdictTable run={run} violates={example.violates} />
+          <details className="kc-trace-details" open={!counter}>
+            <summary>Trace ({run.trace.length} instructions)</summary>
+            <TraceViewer trace={run.trace} final={run.final} stop={run.stop} />
+          </details>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,219 @@
+// Step through the instructions an example executed (recorded at build time), with the items each
+// step changed highlighted, ending in the final state the clauses were checked against.
+
+import React, { useMemo, useState } from 'react';
+import type { TraceRow } from '../model/types.ts';
+
+const FLAGS: [number, string][] = [
+  [0, 'CF'],
+  [2, 'PF'],
+  [4, 'AF'],
+  [6, 'ZF'],
+  [7, 'SF'],
+  [8, 'TF'],
+  [9, 'IF'],
+  [10, 'DF'],
+  [11, 'OF'],
+  [14, 'NT'],
+  [18, 'AC'],
+];
+
+/** Register order for display: GPRs, rip, rflags, control registers, then the rest alphabetically. */
+const ORDER = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rbp',
+  'rsp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rflags',
+  'cr0',
+  'cr2',
+  'cr3',
+  'cr4',
+  'efer',
+];
+function byOrder(a: string, b: string): number {
+  const ia = ORDER.indexOf(a);
+  const ib = ORDER.indexOf(b);
+  if (ia >= 0 || ib >= 0) return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
+  return a.localeCompare(b);
+}
+
+function flagNames(value: string | undefined): string[] {
+  if (!value || !/^0x[0-9a-f]+$/i.test(value)) return [];
+  const v = Number(BigInt(value) & 0xfffffn);
+  return FLAGS.filter(([bit]) => (v >> bit) & 1).map(([, n]) => n);
+}
+
+function FlagsView({ value, before }: { value?: string; before?: string }): React.ReactElement | null {
+  if (!value) return null;
+  const now = new Set(flagNames(value));
+  const was = new Set(flagNames(before));
+  return (
+    <span className="kc-flags">
+      {FLAGS.map(([, n]) => (
+        <span
+          key={n}
+          className={`kc-flag ${now.has(n) ? 'kc-flag-on' : 'kc-flag-off'} ${before !== undefined && now.has(n) !== was.has(n) ? 'kc-changed' : ''}`}
+        >
+          {n}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export interface TraceViewerProps {
+  trace: TraceRow[];
+  final: Record<string, string>;
+  /** How the run ended, shown on the final step. */
+  stop?: { reason: string; rip: string; message: string };
+}
+
+/** The value of every shown item after `step` (-1 = at entry, when only never-changed items are known). */
+function valuesAt(
+  trace: TraceRow[],
+  final: Record<string, string>,
+  step: number,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  const changedLater = new Set<string>();
+  for (let i = step + 1; i < trace.length; i++)
+    for (const k of Object.keys(trace[i].changed)) changedLater.add(k);
+  for (const k of Object.keys(final)) out[k] = changedLater.has(k) ? undefined : final[k];
+  for (let i = 0; i <= step && i < trace.length; i++) Object.assign(out, trace[i].changed);
+  for (const k of changedLater) if (!(k in out)) out[k] = undefined;
+  return out;
+}
+
+export default function TraceViewer({ trace, final, stop }: TraceViewerProps): React.ReactElement {
+  // Positions 0..n-1: after instruction i; n: the final state.
+  const n = trace.length;
+  const [pos, setPos] = useState(0);
+  const atEnd = pos >= n;
+  const values = useMemo(() => valuesAt(trace, final, atEnd ? n - 1 : pos), [trace, final, pos, atEnd, n]);
+  const before = useMemo(() => (pos > 0 ? valuesAt(trace, final, pos - 1) : undefined), [trace, final, pos]);
+  const changed = atEnd ? {} : (trace[pos]?.changed ?? {});
+  const keys = Object.keys(values).sort(byOrder);
+  const go = (p: number) => setPos(Math.max(0, Math.min(n, p)));
+
+  return (
+    <div
+      className="kc-trace"
+      tabIndex={0}
+      onKeyDown={(e) => {
+        const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+        if (step !== 0) {
+          go(pos + step);
+          e.preventDefault();
+        }
+      }}
+    >
+      <div className="kc-trace-controls">
+        <button
+          type="button"
+          className="kc-button"
+          onClick={() => go(0)}
+          disabled={pos === 0}
+          aria-label="First step"
+        >
+          ⏮
+        </button>
+        <button
+          type="button"
+          className="kc-button"
+          onClick={() => go(pos - 1)}
+          disabled={pos === 0}
+          aria-label="Previous step"
+        >
+          ◀ prev
+        </button>
+        <button
+          type="button"
+          className="kc-button"
+          onClick={() => go(pos + 1)}
+          disabled={atEnd}
+          aria-label="Next step"
+        >
+          next ▶
+        </button>
+        <button
+          type="button"
+          className="kc-button"
+          onClick={() => go(n)}
+          disabled={atEnd}
+          aria-label="Final state"
+        >
+          ⏭ final
+        </button>
+        <span className="kc-trace-pos" aria-live="polite">
+          {atEnd ? `final state (${n} instructions)` : `step ${pos + 1} of ${n}`}
+        </span>
+      </div>
+      <div className="kc-trace-panes">
+        <ol className="kc-trace-list">
+          {trace.map((row, i) => (
+            <li
+              key={i}
+              className={i === pos ? 'kc-trace-current' : i < pos ? 'kc-trace-done' : undefined}
+              onClick={() => go(i)}
+            >
+              <code className="kc-trace-rip">{row.rip}</code> <code>{row.text}</code>
+            </li>
+          ))}
+          <li className={atEnd ? 'kc-trace-current' : undefined} onClick={() => go(n)}>
+            <em>
+              stop: {stop ? `${stop.reason} at ${stop.rip}` : 'end'}
+              {stop?.message ? ` (${stop.message})` : ''}
+            </em>
+          </li>
+        </ol>
+        <table className="kc-trace-state">
+          <caption>
+            {atEnd ? 'Final state: what the clauses were checked against' : `After ${trace[pos]?.text ?? ''}`}
+          </caption>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k} className={k in changed ? 'kc-changed' : undefined} data-item={k}>
+                <th>{k}</th>
+                <td>
+                  {values[k] === undefined ? (
+                    <span className="kc-muted">entry value</span>
+                  ) : (
+                    <code>{values[k]}</code>
+                  )}
+                  {k === 'rflags' && (
+                    <FlagsView value={values[k]} before={k in changed ? before?.rflags : undefined} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {!atEnd && trace[pos]?.mem && trace[pos].mem!.length > 0 && (
+        <ul className="kc-trace-mem">
+          {trace[pos].mem!.map((m, i) => (
+            <li key={i} className="kc-changed">
+              <code>
+                [{m.addr}] ({m.size} bytes) ← {m.value}
+              </code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+// Coverage / traceability: every clause -> its checks, examples, counterexamples and verdicts.
+// Clauses lacking a check or an example stand out. Generated from the build's data (src/site/plugin.ts).
+
+import React from 'react';
+import Layout from '@theme/Layout';
+import Link from '@docusaurus/Link';
+import type { CoverageRow, Summary } from '../../site/data.ts';
+import LevelBadge, { VerdictBadge } from '../LevelBadge.tsx';
+
+type Run = CoverageRow['examples'][number];
+
+function Runs({ runs }: { runs: Run[] }): React.ReactElement {
+  if (runs.length === 0) return <span className="kc-muted">none</span>;
+  return (
+    <ul className="kc-plain-list">
+      {runs.map((r) => (
+        <li key={r.name}>
+          <VerdictBadge held={r.held} intended={!r.held && !r.expectedToHold} />{' '}
+          <Link to={r.href}>
+            <code>{r.name}</code>
+          </Link>
+          {r.held !== r.expectedToHold && <strong className="kc-unexpected"> unexpected</strong>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export default function CoveragePage({
+  data,
+}: {
+  data: { rows: CoverageRow[]; summary: Summary };
+}): React.ReactElement {
+  const { rows, summary } = data;
+  const gaps = rows.filter((r) => r.gaps.length > 0).length;
+  return (
+    <Layout
+      title="Coverage"
+      description="Every clause of the contract with its checks, examples and verdicts"
+    >
+      <main className="container margin-vert--lg kc-wide">
+        <h1>Coverage and traceability</h1>
+        <p>
+          {summary.clauses} clauses, {summary.checked} with a machine check; {summary.examples} examples and{' '}
+          {summary.counterexamples} counterexamples ran in this build. <strong>{gaps}</strong> clause
+          {gaps === 1 ? '' : 's'} lack a check or an example (highlighted).
+        </p>
+        <table className="kc-coverage">
+          <thead>
+            <tr>
+              <th>clause</th>
+              <th>level</th>
+              <th>checks</th>
+              <th>examples</th>
+              <th>counterexamples</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} id={`coverage-${r.id}`} className={r.gaps.length > 0 ? 'kc-gap' : undefined}>
+                <td>
+                  <Link to={r.href}>
+                    <code>{r.id}</code>
+                  </Link>
+                  {r.gaps.map((g) => (
+                    <div key={g} className="kc-gap-note">
+                      {g}
+                    </div>
+                  ))}
+                </td>
+                <td>
+                  <LevelBadge level={r.level} />
+                </td>
+                <td>
+                  {r.checks.length === 0 && r.undefinedItems.length === 0 ? (
+                    <span className="kc-muted">none</span>
+                  ) : (
+                    <ul className="kc-plain-list">
+                      {r.checks.map((c, i) => (
+                        <li key={i}>
+                          <code>{c}</code>
+                        </li>
+                      ))}
+                      {r.undefinedItems.map((c, i) => (
+                        <li key={`u${i}`} className="kc-muted">
+                          <code>{c}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </td>
+                <td>
+                  <Runs runs={r.examples} />
+                </td>
+                <td>
+                  <Runs runs={r.counterexamples} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </main>
+    </Layout>
+  );
+}

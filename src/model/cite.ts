@@ -1,0 +1,172 @@
+// Citation text for one clause: plain text for an email reply, wrapped at 72 columns.
+// One pure function shared by the site (Copy citation button, /r/<id>.txt) and `kexec-contract cite`,
+// so the three can never disagree. No Node or DOM APIs here: it runs in the browser too.
+
+import type { Level } from './types.ts';
+
+export const CITATION_WIDTH = 72;
+
+export interface CitationSource {
+  id: string;
+  level: Level;
+  /** The clause prose as Markdown. */
+  text: string;
+  /** Full content hash as in spec/clauses.lock.json; shown shortened. */
+  hash: string;
+  /** Spec version the text belongs to, e.g. "1.0" or "0.1.0". */
+  version: string;
+  /** Absolute URL of the clause (page URL + '#' + id, or the tombstone page). */
+  permalink: string;
+  /** Set for tombstoned IDs. */
+  retired?: { reason?: string; replacement?: string };
+}
+
+/** 'must-not' -> 'MUST NOT'; informative and undefined stay lower case (they are not RFC 2119 keywords). */
+export function levelLabel(level: Level | string): string {
+  if (level === 'informative' || level === 'undefined') return level;
+  return level.replace(/-/g, ' ').toUpperCase();
+}
+
+/** First 8 hex digits of a hash, without any "sha256:" style prefix. */
+export function shortHash(hash: string): string {
+  const bare = hash.includes(':') ? hash.slice(hash.lastIndexOf(':') + 1) : hash;
+  return bare.slice(0, 8);
+}
+
+/** Inline Markdown to plain text: code spans keep their content, emphasis and link syntax go. */
+function inlinePlain(s: string): string {
+  return s
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1')
+    .replace(/<(https?:[^>\s]+)>/g, '$1')
+    .replace(/`+([^`]+?)`+/g, '$1')
+    .replace(/(\*\*|__)(.+?)\1/g, '$2')
+    .replace(/(^|[\s(])[*_]([^*_\s][^*_]*?)[*_](?=$|[\s).,;:!?])/g, '$1$2')
+    .replace(/<\/?[a-zA-Z][^>]*>/g, '')
+    .replace(/\\([\\`*_{}[\]()#+\-.!|])/g, '$1');
+}
+
+/** One block of plain text: a paragraph, a list item (with its marker) or verbatim code lines. */
+interface Block {
+  kind: 'para' | 'item' | 'code';
+  marker?: string;
+  lines: string[];
+}
+
+/** Split Markdown prose into blocks. Enough Markdown for clause prose: paragraphs, lists, code fences. */
+export function plainBlocks(markdown: string): Block[] {
+  const blocks: Block[] = [];
+  let current: Block | null = null;
+  let fence: string | null = null;
+  for (const raw of markdown.replace(/\r\n?/g, '\n').split('\n')) {
+    if (fence !== null) {
+      if (raw.trim().startsWith(fence)) {
+        fence = null;
+        current = null;
+      } else current!.lines.push(raw);
+      continue;
+    }
+    const line = raw.trim();
+    const fenceOpen = /^(`{3,}|~{3,})/.exec(line);
+    if (fenceOpen) {
+      fence = fenceOpen[1];
+      current = { kind: 'code', lines: [] };
+      blocks.push(current);
+      continue;
+    }
+    if (line === '') {
+      current = null;
+      continue;
+    }
+    const item = /^([-*+]|\d+[.)])\s+(.*)$/.exec(line);
+    if (item) {
+      current = { kind: 'item', marker: /^\d/.test(item[1]) ? item[1] : '-', lines: [item[2]] };
+      blocks.push(current);
+      continue;
+    }
+    const heading = /^#{1,6}\s+(.*)$/.exec(line);
+    if (heading || current === null || current.kind === 'code') {
+      current = { kind: 'para', lines: [heading ? heading[1] : line] };
+      blocks.push(current);
+      continue;
+    }
+    current.lines.push(line.replace(/^>\s?/, ''));
+  }
+  return blocks;
+}
+
+/** Greedy word wrap. A word longer than the width (a URL) gets a line of its own, unbroken. */
+export function wrap(text: string, width = CITATION_WIDTH, indent = ''): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line === '') line = word;
+    else if (indent.length + line.length + 1 + word.length <= width) line += ' ' + word;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Markdown prose as plain text lines wrapped at `width`; blocks separated by one blank line. */
+export function plainText(markdown: string, width = CITATION_WIDTH): string[] {
+  const out: string[] = [];
+  let previous: Block['kind'] | null = null;
+  for (const block of plainBlocks(markdown)) {
+    const after = previous;
+    previous = block.kind;
+    if (block.kind === 'code') {
+      if (out.length > 0) out.push('');
+      out.push(...block.lines.map((l) => '    ' + l.trimEnd()));
+      continue;
+    }
+    const text = inlinePlain(block.lines.join(' '));
+    if (block.kind === 'item') {
+      const marker = block.marker + ' ';
+      const hang = ' '.repeat(marker.length);
+      const lines = wrap(text, width, hang);
+      // Consecutive list items stay together, without blank lines between them.
+      if (out.length > 0 && after !== 'item') out.push('');
+      lines.forEach((l, i) => out.push((i === 0 ? marker : hang) + l));
+      continue;
+    }
+    if (out.length > 0) out.push('');
+    out.push(...wrap(text, width));
+  }
+  return out;
+}
+
+/**
+ * The citation: a header naming the clause, its level, the spec version and short hash; the clause
+ * text; for retired IDs why and what replaced it; the permalink. Ends with a newline.
+ */
+export function citationText(c: CitationSource, width = CITATION_WIDTH): string {
+  const header = `${c.id} (${levelLabel(c.level)}), kexec handoff contract ${c.version}, hash ${shortHash(c.hash)}`;
+  const lines = wrap(header, width);
+  if (c.retired) lines.push('RETIRED: this ID is no longer part of the contract.');
+  lines.push('');
+  lines.push(...plainText(c.text, width));
+  if (c.retired) {
+    lines.push('');
+    const why = [
+      c.retired.reason ? `Retired: ${inlinePlain(c.retired.reason).replace(/\.?\s*$/, '.')}` : 'Retired.',
+      c.retired.replacement ? `Replaced by ${c.retired.replacement}.` : 'No replacement.',
+    ].join(' ');
+    lines.push(...wrap(why, width));
+  }
+  lines.push('');
+  lines.push(c.permalink);
+  return lines.join('\n') + '\n';
+}
+
+/** Absolute permalink: site URL + base URL + page path + '#' + clause ID (paths joined with one slash). */
+export function clausePermalink(siteUrl: string, pagePath: string, id?: string): string {
+  const base = siteUrl.replace(/\/+$/, '');
+  const page = pagePath.startsWith('/') ? pagePath : '/' + pagePath;
+  return base + page + (id ? '#' + id : '');
+}

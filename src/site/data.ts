@@ -1,0 +1,371 @@
+// The site's data, computed once at build time from what checkSpec produced: the clauses.json records,
+// citations, coverage rows, the implementation matrix and the summary the home page shows.
+// Pure functions over plain data (no Docusaurus, no file system) so tests can feed fake documents.
+
+import { citationText, clausePermalink, levelLabel } from '../model/cite.ts';
+import type {
+  Clause,
+  Example,
+  ExampleKind,
+  ExampleRun,
+  Level,
+  SpecDocument,
+  Verdict,
+} from '../model/types.ts';
+import { exampleAnchor, exampleKey, tombstonePath } from './ids.ts';
+
+/** A clause ID that was retired (tombstoned) in spec/clauses.lock.json. */
+export interface RetiredClause {
+  id: string;
+  level: Level;
+  stage: string;
+  /** The last text the clause had. */
+  text: string;
+  hash: string;
+  reason?: string;
+  replacement?: string;
+}
+
+export interface Implementation {
+  id: string;
+  name: string;
+  version?: string;
+  source?: string;
+}
+
+/** One record of clauses.json. */
+export interface ClauseRecord {
+  id: string;
+  level: string;
+  stage: string;
+  text: string;
+  hash: string;
+  version: string;
+  status: 'active' | 'retired';
+  checked: boolean;
+  results: { example: string; kind: ExampleKind; held: boolean }[];
+}
+
+/** What a component needs to link to a clause or an example anywhere on the site. */
+export interface ClauseIndexEntry {
+  id: string;
+  level: Level;
+  stage: string;
+  /** Site-relative URL (with base URL) of the clause: page#id, or its tombstone page. */
+  href: string;
+  status: 'active' | 'retired';
+}
+
+export interface ExampleIndexEntry {
+  name: string;
+  stage: string;
+  kind: ExampleKind;
+  href: string;
+  ok: boolean;
+  impl?: string;
+}
+
+export interface Summary {
+  clauses: number;
+  byLevel: Record<string, number>;
+  checked: number;
+  /** Normative clauses without a machine check. */
+  unchecked: number;
+  /** Checked clauses that no example exercises. */
+  unexercised: number;
+  retired: number;
+  examples: number;
+  counterexamples: number;
+  /** Runs that behaved as their kind demands. */
+  passed: number;
+  failed: number;
+  engines: string[];
+}
+
+export interface CoverageRow {
+  id: string;
+  level: Level;
+  stage: string;
+  href: string;
+  checks: string[];
+  undefinedItems: string[];
+  unchecked?: string;
+  examples: { name: string; href: string; held: boolean; expectedToHold: boolean }[];
+  counterexamples: { name: string; href: string; held: boolean; expectedToHold: boolean }[];
+  /** Why the row stands out, empty when it does not. */
+  gaps: string[];
+}
+
+export type MatrixCell = { state: 'conforms' | 'violates'; example: string; href: string } | { state: 'n/a' };
+
+export interface Matrix {
+  implementations: Implementation[];
+  clauses: ClauseIndexEntry[];
+  /** cells[implementation index][clause index] */
+  cells: MatrixCell[][];
+}
+
+export interface SiteInputs {
+  documents: SpecDocument[];
+  retired: RetiredClause[];
+  implementations: Implementation[];
+  version: string;
+  /** Site origin, e.g. https://kexec.example.org (no trailing slash needed). */
+  siteUrl: string;
+  /** Base URL, e.g. "/" or "/kexec-contract/". */
+  baseUrl: string;
+  /** Route (with base URL) of the page rendered from each spec file, keyed by the plugin's `file`. */
+  pageOf: (file: string) => string | undefined;
+}
+
+export interface SiteData {
+  version: string;
+  records: ClauseRecord[];
+  citations: Record<string, string>;
+  clauseIndex: Record<string, ClauseIndexEntry>;
+  exampleIndex: Record<string, ExampleIndexEntry>;
+  coverage: CoverageRow[];
+  matrix: Matrix;
+  retired: (RetiredClause & { replacementHref?: string; citation: string })[];
+  summary: Summary;
+  /** MUST / MUST NOT clauses in document order, for the home page. */
+  headline: { id: string; level: Level; stage: string; text: string; href: string }[];
+}
+
+function joinBase(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : '/' + path);
+}
+
+export function buildSiteData(input: SiteInputs): SiteData {
+  const { documents, version } = input;
+  const clauses: { clause: Clause; file: string }[] = [];
+  const examples: { example: Example; file: string }[] = [];
+  const runs = new Map<string, ExampleRun>();
+  for (const doc of documents) {
+    for (const clause of doc.clauses) clauses.push({ clause, file: doc.file });
+    for (const example of doc.examples) examples.push({ example, file: doc.file });
+    for (const run of doc.runs) runs.set(exampleKey(run.stage, run.example), run);
+  }
+
+  const clauseIndex: Record<string, ClauseIndexEntry> = {};
+  for (const { clause, file } of clauses) {
+    const page = input.pageOf(file) ?? joinBase(input.baseUrl, '/spec');
+    clauseIndex[clause.id] = {
+      id: clause.id,
+      level: clause.level,
+      stage: clause.stage,
+      href: `${page}#${clause.id}`,
+      status: 'active',
+    };
+  }
+  for (const r of input.retired) {
+    if (clauseIndex[r.id]) continue; // an ID in use is never retired; the lock checker reports it
+    clauseIndex[r.id] = {
+      id: r.id,
+      level: r.level,
+      stage: r.stage,
+      href: joinBase(input.baseUrl, tombstonePath(r.id)),
+      status: 'retired',
+    };
+  }
+
+  const exampleIndex: Record<string, ExampleIndexEntry> = {};
+  for (const { example, file } of examples) {
+    const page = input.pageOf(file) ?? joinBase(input.baseUrl, '/spec');
+    const key = exampleKey(example.stage, example.name);
+    exampleIndex[key] = {
+      name: example.name,
+      stage: example.stage,
+      kind: example.kind,
+      href: `${page}#${exampleAnchor(example.stage, example.name)}`,
+      ok: runs.get(key)?.ok ?? false,
+      impl: example.impl,
+    };
+  }
+
+  // Verdicts by clause, in document order of the examples.
+  const verdictsOf = new Map<string, Verdict[]>();
+  for (const { example } of examples) {
+    const run = runs.get(exampleKey(example.stage, example.name));
+    for (const v of run?.verdicts ?? []) {
+      const list = verdictsOf.get(v.clause) ?? [];
+      list.push(v);
+      verdictsOf.set(v.clause, list);
+    }
+  }
+
+  const absolute = (href: string) => clausePermalink(input.siteUrl, href);
+  const citations: Record<string, string> = {};
+  const records: ClauseRecord[] = [];
+  for (const { clause } of clauses) {
+    const checked = clause.assertions.some((a) => a.kind === 'check');
+    records.push({
+      id: clause.id,
+      level: levelLabel(clause.level),
+      stage: clause.stage,
+      text: clause.text,
+      hash: clause.hash,
+      version,
+      status: 'active',
+      checked,
+      results: (verdictsOf.get(clause.id) ?? []).map((v) => ({
+        example: v.example,
+        kind: v.kind,
+        held: v.held,
+      })),
+    });
+    citations[clause.id] = citationText({
+      id: clause.id,
+      level: clause.level,
+      text: clause.text,
+      hash: clause.hash,
+      version,
+      permalink: absolute(clauseIndex[clause.id].href),
+    });
+  }
+  const retired = input.retired
+    .filter((r) => clauseIndex[r.id]?.status === 'retired')
+    .map((r) => {
+      const citation = citationText({
+        id: r.id,
+        level: r.level,
+        text: r.text,
+        hash: r.hash,
+        version,
+        permalink: absolute(clauseIndex[r.id].href),
+        retired: { reason: r.reason, replacement: r.replacement },
+      });
+      citations[r.id] = citation;
+      records.push({
+        id: r.id,
+        level: levelLabel(r.level),
+        stage: r.stage,
+        text: r.text,
+        hash: r.hash,
+        version,
+        status: 'retired',
+        checked: false,
+        results: [],
+      });
+      return {
+        ...r,
+        replacementHref: r.replacement ? clauseIndex[r.replacement]?.href : undefined,
+        citation,
+      };
+    });
+
+  const coverage: CoverageRow[] = clauses.map(({ clause }) => {
+    const vs = verdictsOf.get(clause.id) ?? [];
+    const row = (v: Verdict) => ({
+      name: v.example,
+      href: exampleIndex[exampleKey(clause.stage, v.example)]?.href ?? clauseIndex[clause.id].href,
+      held: v.held,
+      expectedToHold: v.expectedToHold,
+    });
+    const checks = clause.assertions.filter((a) => a.kind === 'check').map((a) => a.source);
+    const normative = clause.level !== 'informative' && clause.level !== 'undefined';
+    const exampleRows = vs.filter((v) => v.kind === 'example').map(row);
+    const counterRows = vs.filter((v) => v.kind === 'counterexample').map(row);
+    const gaps: string[] = [];
+    if (normative && checks.length === 0)
+      gaps.push(clause.unchecked ? `unchecked: ${clause.unchecked}` : 'no check');
+    if (checks.length > 0 && exampleRows.length === 0) gaps.push('no example');
+    if (vs.some((v) => v.held !== v.expectedToHold)) gaps.push('verdict differs from expectation');
+    return {
+      id: clause.id,
+      level: clause.level,
+      stage: clause.stage,
+      href: clauseIndex[clause.id].href,
+      checks,
+      undefinedItems: clause.assertions.filter((a) => a.kind === 'undefined').map((a) => a.source),
+      unchecked: clause.unchecked,
+      examples: exampleRows,
+      counterexamples: counterRows,
+      gaps,
+    };
+  });
+
+  const matrixClauses = clauses
+    .filter(({ clause }) => clause.assertions.some((a) => a.kind === 'check'))
+    .map(({ clause }) => clauseIndex[clause.id]);
+  const cells = input.implementations.map((impl) => {
+    const implRuns = examples
+      .filter(({ example }) => example.impl === impl.id)
+      .map(({ example }) => runs.get(exampleKey(example.stage, example.name)))
+      .filter((r): r is ExampleRun => r !== undefined);
+    return matrixClauses.map((c): MatrixCell => {
+      const vs = implRuns.flatMap((r) => r.verdicts.filter((v) => v.clause === c.id));
+      if (vs.length === 0) return { state: 'n/a' };
+      // One violating example is enough to say the implementation violates the clause.
+      const v = vs.find((x) => !x.held) ?? vs[0];
+      return {
+        state: v.held ? 'conforms' : 'violates',
+        example: v.example,
+        href: exampleIndex[exampleKey(c.stage, v.example)]?.href ?? c.href,
+      };
+    });
+  });
+
+  const allRuns = [...runs.values()];
+  const byLevel: Record<string, number> = {};
+  for (const { clause } of clauses) byLevel[clause.level] = (byLevel[clause.level] ?? 0) + 1;
+  const summary: Summary = {
+    clauses: clauses.length,
+    byLevel,
+    checked: records.filter((r) => r.status === 'active' && r.checked).length,
+    unchecked: coverage.filter((r) => r.gaps.some((g) => g === 'no check' || g.startsWith('unchecked')))
+      .length,
+    unexercised: coverage.filter((r) => r.gaps.includes('no example')).length,
+    retired: retired.length,
+    examples: examples.filter(({ example }) => example.kind === 'example').length,
+    counterexamples: examples.filter(({ example }) => example.kind === 'counterexample').length,
+    passed: allRuns.filter((r) => r.ok).length,
+    failed:
+      allRuns.filter((r) => !r.ok).length +
+      examples.filter(({ example }) => !runs.has(exampleKey(example.stage, example.name))).length,
+    engines: [...new Set(allRuns.map((r) => r.engine))],
+  };
+
+  const headline = clauses
+    .filter(({ clause }) => clause.level === 'must' || clause.level === 'must-not')
+    .map(({ clause }) => ({
+      id: clause.id,
+      level: clause.level,
+      stage: clause.stage,
+      text: clause.text,
+      href: clauseIndex[clause.id].href,
+    }));
+
+  return {
+    version,
+    records,
+    citations,
+    clauseIndex,
+    exampleIndex,
+    coverage,
+    matrix: { implementations: input.implementations, clauses: matrixClauses, cells },
+    retired,
+    summary,
+    headline,
+  };
+}
+
+/** Read spec/implementations.yaml, already parsed: a list, or `{ implementations: [...] }`. */
+export function parseImplementations(doc: unknown): Implementation[] {
+  const list = Array.isArray(doc)
+    ? doc
+    : doc && typeof doc === 'object' && Array.isArray((doc as { implementations?: unknown }).implementations)
+      ? (doc as { implementations: unknown[] }).implementations
+      : [];
+  return list
+    .filter(
+      (x): x is Record<string, unknown> =>
+        !!x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string',
+    )
+    .map((x) => ({
+      id: String(x.id),
+      name: typeof x.name === 'string' ? x.name : String(x.id),
+      version: x.version === undefined ? undefined : String(x.version),
+      source: typeof x.source === 'string' ? x.source : undefined,
+    }));
+}

@@ -1,0 +1,158 @@
+// The local Docusaurus plugin that turns the checked spec into site data: it runs checkSpec once
+// (loadContent), then, knowing every doc's permalink (allContentLoaded), publishes clauses.json,
+// /r/<id>.txt citations, tombstone pages, the coverage page and the implementation matrix.
+// Everything on those pages was produced by this build; the browser executes nothing.
+
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadContext, Plugin } from '@docusaurus/types';
+import { parse as parseYaml } from 'yaml';
+import type { SpecDocument } from '../model/types.ts';
+import { buildSiteData, parseImplementations, type SiteData } from './data.ts';
+import { parseLock } from './lock.ts';
+import { COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
+import { loadSpecDocuments } from './load.ts';
+
+export interface SitePluginOptions {
+  /** The spec directory (default: spec/ in the site directory). */
+  specDir?: string;
+  /** The id of the docs plugin instance that renders specDir. */
+  docsPluginId?: string;
+  /** Spec version carried by citations and clauses.json. */
+  version: string;
+  /** A JSON file of SpecDocument[] used instead of running checkSpec (site development with fake data). */
+  documents?: string;
+  /** Where the static files (clauses.json, r/*.txt) are written; must be one of the site's staticDirectories. */
+  staticDir: string;
+}
+
+/** Global data the React components read with usePluginData('kexec-contract-site'). */
+export type SiteGlobalData = Pick<
+  SiteData,
+  'version' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
+>;
+
+interface Loaded {
+  documents: SpecDocument[];
+  lock: ReturnType<typeof parseLock>;
+  implementations: ReturnType<typeof parseImplementations>;
+}
+
+export const PLUGIN_NAME = 'kexec-contract-site';
+
+async function readOptional(file: string): Promise<string | undefined> {
+  return existsSync(file) ? readFile(file, 'utf8') : undefined;
+}
+
+export default function kexecContractSite(context: LoadContext, options: SitePluginOptions): Plugin<Loaded> {
+  const specDir = path.resolve(context.siteDir, options.specDir ?? 'spec');
+  const docsPluginId = options.docsPluginId ?? 'spec';
+  const staticDir = path.resolve(context.siteDir, options.staticDir);
+  const component = (name: string) => path.join(context.siteDir, 'src/components/site', name);
+
+  return {
+    name: PLUGIN_NAME,
+
+    configureWebpack() {
+      // package.json says "type": "module", so webpack would parse Docusaurus's generated registry as strict
+      // ESM and leave its `require.resolveWeak` calls untranslated (the SSG step then fails). Those files
+      // are CommonJS-flavoured; let webpack detect that.
+      return {
+        module: { rules: [{ test: /\.js$/, include: [context.generatedFilesDir], type: 'javascript/auto' }] },
+      };
+    },
+
+    getPathsToWatch() {
+      return [path.join(specDir, '**/*.{md,mdx,yaml,json}')];
+    },
+
+    async loadContent() {
+      const documents = await loadSpecDocuments(
+        specDir,
+        options.documents && path.resolve(context.siteDir, options.documents),
+      );
+      const lockText = await readOptional(path.join(specDir, 'clauses.lock.json'));
+      const implText = await readOptional(path.join(specDir, 'implementations.yaml'));
+      return {
+        documents,
+        lock: parseLock(lockText ? JSON.parse(lockText) : undefined),
+        implementations: parseImplementations(implText ? parseYaml(implText) : undefined),
+      };
+    },
+
+    async allContentLoaded({ allContent, actions }) {
+      const loaded = allContent[PLUGIN_NAME]?.default as Loaded | undefined;
+      if (!loaded) return;
+      // Map each spec file to the permalink of the page the docs plugin rendered from it.
+      const docs = (
+        allContent['docusaurus-plugin-content-docs']?.[docsPluginId] as
+          | { loadedVersions: { versionName: string; docs: { source: string; permalink: string }[] }[] }
+          | undefined
+      )?.loadedVersions.find((v) => v.versionName === 'current')?.docs;
+      const pages = new Map<string, string>();
+      for (const d of docs ?? []) {
+        pages.set(path.resolve(context.siteDir, d.source.replace(/^@site\//, '')), d.permalink);
+      }
+      const data = buildSiteData({
+        documents: loaded.documents,
+        retired: loaded.lock.retired,
+        implementations: loaded.implementations,
+        version: options.version,
+        siteUrl: context.siteConfig.url,
+        baseUrl: context.siteConfig.baseUrl,
+        pageOf: (file) =>
+          pages.get(path.resolve(context.siteDir, file)) ?? pages.get(path.resolve(specDir, file)),
+      });
+
+      await writeStaticFiles(staticDir, data);
+
+      const global: SiteGlobalData = {
+        version: data.version,
+        clauseIndex: data.clauseIndex,
+        exampleIndex: data.exampleIndex,
+        summary: data.summary,
+        headline: data.headline,
+        citations: data.citations,
+      };
+      actions.setGlobalData(global);
+
+      const withBase = (p: string) => context.siteConfig.baseUrl.replace(/\/+$/, '') + p;
+      actions.addRoute({
+        path: withBase(COVERAGE_PATH),
+        component: component('CoveragePage.tsx'),
+        exact: true,
+        modules: {
+          data: await actions.createData(
+            'coverage.json',
+            JSON.stringify({ rows: data.coverage, summary: data.summary }),
+          ),
+        },
+      });
+      actions.addRoute({
+        path: withBase(MATRIX_PATH),
+        component: component('MatrixPage.tsx'),
+        exact: true,
+        modules: { data: await actions.createData('matrix.json', JSON.stringify(data.matrix)) },
+      });
+      for (const r of data.retired) {
+        actions.addRoute({
+          path: withBase(tombstonePath(r.id)),
+          component: component('TombstonePage.tsx'),
+          exact: true,
+          modules: { data: await actions.createData(`retired-${r.id}.json`, JSON.stringify(r)) },
+        });
+      }
+    },
+  };
+}
+
+/** clauses.json and one citation file per clause, replacing whatever an earlier build left. */
+async function writeStaticFiles(dir: string, data: SiteData): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.join(dir, 'r'), { recursive: true });
+  await writeFile(path.join(dir, 'clauses.json'), JSON.stringify(data.records, null, 2) + '\n');
+  for (const [id, text] of Object.entries(data.citations)) {
+    await writeFile(path.join(dir, citationPath(id)), text);
+  }
+}

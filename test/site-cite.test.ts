@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { citationText, levelLabel, plainText, shortHash, wrap } from '../src/model/cite.ts';
+
+describe('citationText', () => {
+  it('renders the ID, level, version, short hash, plain text and permalink', () => {
+    const text = citationText({
+      id: 'k2p.gpr.zero',
+      level: 'must',
+      text: 'Every general-purpose register except `%rsp` MUST hold zero when control reaches the entry point. Consumers that find a non-zero value were handed garbage, and **must not** interpret it.',
+      hash: 'sha256:3f9a1c2b77e0d4a1',
+      version: '1.0',
+      permalink: 'https://kexec.example.org/spec/k2p#k2p.gpr.zero',
+    });
+    expect(text).toBe(
+      [
+        'k2p.gpr.zero (MUST), kexec handoff contract 1.0, hash 3f9a1c2b',
+        '',
+        'Every general-purpose register except %rsp MUST hold zero when control',
+        'reaches the entry point. Consumers that find a non-zero value were',
+        'handed garbage, and must not interpret it.',
+        '',
+        'https://kexec.example.org/spec/k2p#k2p.gpr.zero',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('wraps every line at 72 columns except an unbreakable URL', () => {
+    const long =
+      'word '.repeat(60) +
+      'averyveryverylongidentifierthatdoesnotfitanywhereatallbecauseitislongerthanseventytwocharacters';
+    const text = citationText({
+      id: 'p2k.boot-params.alignment',
+      level: 'should-not',
+      text: `${long}\n\n- first item ${'x '.repeat(40)}\n- second item`,
+      hash: 'deadbeefcafebabe',
+      version: '0.1.0',
+      permalink:
+        'https://kexec.example.org/a/very/long/base/url/that/goes/on/and/on/spec/purgatory-to-kernel#p2k.boot-params.alignment',
+    });
+    const lines = text.split('\n');
+    for (const line of lines) {
+      if (line.length > 72) expect(line).not.toMatch(/\s/);
+    }
+    expect(lines[0]).toBe('p2k.boot-params.alignment (SHOULD NOT), kexec handoff contract 0.1.0,');
+    expect(lines[1]).toBe('hash deadbeef');
+    // List items keep their marker and a hanging indent, without blank lines between items.
+    const first = lines.findIndex((l) => l.startsWith('- first item'));
+    expect(lines[first + 1]).toMatch(/^ {2}x/);
+    expect(lines.find((l) => l.startsWith('- second item'))).toBe('- second item');
+    expect(lines[lines.indexOf('- second item') - 1]).not.toBe('');
+  });
+
+  it('marks retired IDs with their reason and replacement', () => {
+    const text = citationText({
+      id: 'k2p.old.r10',
+      level: 'must',
+      text: 'Register `%r10` MUST hold the swap page address.',
+      hash: 'sha256:1234abcd00000000',
+      version: '1.0',
+      permalink: 'https://kexec.example.org/retired/k2p.old.r10',
+      retired: { reason: 'No consumer used it', replacement: 'k2p.gpr.zero' },
+    });
+    expect(text).toBe(
+      [
+        'k2p.old.r10 (MUST), kexec handoff contract 1.0, hash 1234abcd',
+        'RETIRED: this ID is no longer part of the contract.',
+        '',
+        'Register %r10 MUST hold the swap page address.',
+        '',
+        'Retired: No consumer used it. Replaced by k2p.gpr.zero.',
+        '',
+        'https://kexec.example.org/retired/k2p.old.r10',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('helpers', () => {
+  it('labels levels as clauses.json spells them', () => {
+    expect(
+      ['must', 'must-not', 'should', 'should-not', 'may', 'informative', 'undefined'].map(levelLabel),
+    ).toEqual(['MUST', 'MUST NOT', 'SHOULD', 'SHOULD NOT', 'MAY', 'informative', 'undefined']);
+  });
+
+  it('shortens hashes with or without an algorithm prefix', () => {
+    expect(shortHash('sha256:0123456789abcdef')).toBe('01234567');
+    expect(shortHash('0123456789abcdef')).toBe('01234567');
+  });
+
+  it('turns inline Markdown into plain text', () => {
+    expect(plainText('See [the SDM](https://intel.com) and *emphasis*, `code` and __strong__.')).toEqual([
+      'See the SDM and emphasis, code and strong.',
+    ]);
+  });
+
+  it('keeps a word longer than the width on its own line', () => {
+    expect(wrap(`a ${'b'.repeat(80)} c`, 72)).toEqual(['a', 'b'.repeat(80), 'c']);
+  });
+});
