@@ -1,6 +1,6 @@
 // `kexec-contract run` end to end: the real bin script in a child process, as a user runs it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,16 @@ describe('kexec-contract run errors', () => {
       expect(stderr).not.toBe('');
     }
   });
+
+  it.skipIf(existsSync('/dev/kvm'))(
+    'exits 2 naming what is missing when an engine cannot run here',
+    async () => {
+      const src = file('kvm.S', ['hlt']);
+      const { code, stderr } = await cli(['run', src, '--engine', 'kvm']);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/engine kvm is unavailable: .+/);
+    },
+  );
 
   it('prints help with exit 0', async () => {
     const top = await cli(['--help']);
