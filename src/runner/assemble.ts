@@ -267,7 +267,7 @@ async function linkGroup(
     const lines = new Map<bigint, number>();
     const end = b.base + BigInt(bytes.length);
     for (const row of rows) {
-      if (row.file !== undefined && !row.file.endsWith(`blk${i}.s`)) continue;
+      if (row.file !== undefined && row.file.replace(/^.*\//, '') !== `blk${i}.s`) continue;
       if (row.address < b.base || row.address >= end || lines.has(row.address)) continue;
       lines.set(row.address, row.line + (b.lineOffset ?? 0));
     }
@@ -303,7 +303,7 @@ function parseAsMessages(stderr: string, src: string): AsMessage[] {
 /** GNU ld stderr for a one-block link: `.../blk0.s:3:(.text+0x1): undefined reference to ...`. */
 function parseLdErrors(stderr: string, i: number): { line: number; message: string }[] {
   const out: { line: number; message: string }[] = [];
-  const withLine = new RegExp(`blk${i}\\.s:(\\d+):(?:\\([^)]*\\):)?\\s*(.*)$`);
+  const withLine = new RegExp(`(?<![\\w])blk${i}\\.s:(\\d+):(?:\\([^)]*\\):)?\\s*(.*)$`);
   for (const text of stderr.split('\n')) {
     if (!text.trim() || /warning:/.test(text) || /: in function /.test(text)) continue;
     const m = withLine.exec(text);
