@@ -279,7 +279,7 @@ class Evaluator {
         if ('rflags' in step.changed) return `\`${step.text}\` at ${hex(step.rip)}`;
       }
     }
-    return 'the last instruction that wrote them';
+    return 'the last instruction that wrote the flags';
   }
 
   /** Read `n` bytes at a linear address through the paging state of `state`. */
