@@ -1,8 +1,20 @@
-// The one place that binds the harness to the expect and given languages (src/model/expect, given,
-// seeded): syntax checks for extraction, evaluation for verdicts, world building for runs.
+// The one place that binds the harness to the expect and given languages (src/model/expect, given):
+// syntax checks for extraction, a stage's parsed given, and the world of one run.
 
 import { parseAssertion } from '../model/expect/index.ts';
+import {
+  buildWorld,
+  collectSnippets,
+  garbageInputs,
+  parseGiven,
+  untilAddress,
+  worldSymbols,
+} from '../model/given.ts';
+import type { GivenError, GivenSpec } from '../model/given.ts';
+import type { AsmBlock } from '../runner/assemble.ts';
+import type { World } from '../runner/types.ts';
 import type { ExpectLineParser } from '../plugin/extract.ts';
+import type { Stage } from '../model/types.ts';
 
 /** Syntax of one expect line, with the error column relative to the trimmed line (0-based). */
 export const parseExpectLine: ExpectLineParser = (line) => {
@@ -10,3 +22,50 @@ export const parseExpectLine: ExpectLineParser = (line) => {
   if (!r.ok) return { ok: false, message: r.error.message, column: r.error.column - 1 };
   return { ok: true, kind: r.assertion?.kind ?? 'check' };
 };
+
+/** A stage ready to run examples. */
+export interface StageGiven {
+  spec: GivenSpec;
+  codeBase: bigint;
+  /** The seeds of its runs: 1..N. */
+  seeds: number[];
+  maxSteps?: number;
+  /** `memory: - asm:` snippets, placed in the stage's file. */
+  snippets: (AsmBlock & { file: string; lineOffset: number })[];
+  /** Garbage input names (state items, memory fills), for leak attribution. */
+  inputs: string[];
+}
+
+export function prepareGiven(
+  stage: Stage,
+): { ok: true; given: StageGiven } | { ok: false; errors: GivenError[] } {
+  const r = parseGiven(stage.given);
+  if (!r.given || r.errors.length) return { ok: false, errors: r.errors };
+  const spec = r.given;
+  const given: StageGiven = {
+    spec,
+    codeBase: spec.code,
+    seeds: Array.from({ length: spec.seeds }, (_, i) => i + 1),
+    snippets: collectSnippets(spec, { file: stage.place.file, lineOffset: stage.place.line }).map((b) => ({
+      ...b,
+      file: stage.place.file,
+      lineOffset: b.lineOffset ?? stage.place.line,
+    })),
+    inputs: garbageInputs(spec),
+  };
+  if (spec.maxSteps !== undefined) given.maxSteps = spec.maxSteps;
+  return { ok: true, given };
+}
+
+/** The world of one run and its stop addresses. `seedOf` varies single inputs (leak attribution). */
+export function worldOf(
+  given: StageGiven,
+  code: { bytes: Uint8Array; symbols: Record<string, bigint> },
+  snippets: { bytes: Uint8Array }[],
+  seed: number,
+  seedOf?: Record<string, number>,
+): { world: World; until?: bigint[] } {
+  const world = buildWorld(given.spec, code, seed, snippets, seedOf ? { seedOf } : {});
+  const until = untilAddress(given.spec, worldSymbols(given.spec, code.symbols));
+  return until === undefined ? { world } : { world, until: [until] };
+}

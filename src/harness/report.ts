@@ -110,7 +110,10 @@ export interface Summary {
 export function summarize(documents: SpecDocument[], messages: VFileMessage[]): Summary {
   let passed = 0;
   let failed = 0;
-  for (const d of documents) for (const t of testCases(d, documents)) t.ok ? passed++ : failed++;
+  for (const d of documents)
+    for (const t of testCases(d, documents))
+      if (t.ok) passed++;
+      else failed++;
   // Verdict and leak messages restate failed test cases; count only the other errors.
   const errors = messages.filter((m) => isError(m) && m.ruleId !== 'verdict' && m.ruleId !== 'leak').length;
   return { passed, failed, errors };

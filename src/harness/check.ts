@@ -1,0 +1,321 @@
+// checkSpec: the docs-as-tests harness. Loads a spec tree, runs every example of the selected files
+// through the runner, checks every clause of its stage, and returns one SpecDocument per file plus
+// every problem as a vfile message placed in the Markdown.
+//
+// Per document: all blocks that need running are assembled in ONE assemble() batch; each example then
+// runs once per seed (trace on for the first), every checked assertion is evaluated, and the leak check
+// compares what each assertion read across seeds. Outcomes are cached by content hash (cache.ts); a
+// cached outcome holds no Markdown positions, so moving a block does not force a re-run.
+
+import type { VFileMessage } from 'vfile-message';
+import type { Clause, Example, ExampleRun, SpecDocument, Stage } from '../model/types.ts';
+import type { EngineName } from '../runner/types.ts';
+import { sha256 } from '../plugin/hash.ts';
+import { specMessage } from '../plugin/messages.ts';
+import type { RuleId } from '../plugin/messages.ts';
+import { ResultCache } from './cache.ts';
+import { parseExpectLine, prepareGiven } from './lang.ts';
+import type { StageGiven } from './lang.ts';
+import { loadTree } from './load.ts';
+import type { LoadedTree } from './load.ts';
+import { runExample } from './run.ts';
+import type { Outcome } from './run.ts';
+import { codeSalt } from './salt.ts';
+import { assembleAll, withWorldSymbols } from './assembly.ts';
+import { GivenBuildError } from '../model/given.ts';
+import { EngineUnavailableError, getEngine } from '../runner/engines.ts';
+
+export interface CheckOptions {
+  /** Engine that runs the examples (default interp). */
+  engine?: EngineName;
+  /** Use the on-disk cache (default true); the in-memory cache is always used. */
+  cache?: boolean;
+  /** File contents to use instead of the disk's, by display path. */
+  overrides?: Map<string, string>;
+  /** Run only the examples of these files (display paths); the rest of the tree is context. */
+  only?: string[];
+  /** Called as each example finishes (progress for the CLI). */
+  onRun?: (run: ExampleRun, example: Example) => void;
+}
+
+export interface CheckResult {
+  documents: SpecDocument[];
+  messages: VFileMessage[];
+  /** Cache statistics for this call (for the bench and --verbose). */
+  stats: { examples: number; cached: number; ran: number };
+}
+
+const memoryCache = new ResultCache<Outcome>(null);
+const diskCaches = new Map<string, ResultCache<Outcome>>();
+
+function cacheFor(useDisk: boolean): ResultCache<Outcome> {
+  if (!useDisk) return memoryCache;
+  let c = diskCaches.get(process.cwd());
+  if (!c) {
+    c = new ResultCache<Outcome>();
+    diskCaches.set(process.cwd(), c);
+  }
+  return c;
+}
+
+/** Forget in-memory results (the bench measures a cold run with this). */
+export function clearMemoryCache(): void {
+  memoryCache.clearMemory();
+  for (const c of diskCaches.values()) c.clearMemory();
+}
+
+export async function checkSpec(paths: string | string[], options: CheckOptions = {}): Promise<CheckResult> {
+  const tree = await loadTree(paths, { parseExpectLine, overrides: options.overrides });
+  return checkTree(tree, options);
+}
+
+export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): Promise<CheckResult> {
+  const engine = options.engine ?? 'interp';
+  const cache = cacheFor(options.cache ?? true);
+  const messages: VFileMessage[] = [...tree.messages];
+  const stats = { examples: 0, cached: 0, ran: 0 };
+  const push = (reason: string, place: Parameters<typeof specMessage>[1], rule: RuleId) =>
+    messages.push(specMessage(reason, place, rule));
+
+  // An engine that cannot run here is one clear message per example, not a crash.
+  let engineProblem: string | undefined;
+  try {
+    await getEngine(engine);
+  } catch (e) {
+    if (!(e instanceof EngineUnavailableError)) throw e;
+    engineProblem = e.message;
+  }
+
+  // Each stage's given, parsed once; its errors are placed on the given block's lines.
+  const givens = new Map<string, StageGiven>();
+  for (const stage of tree.index.stages.values()) {
+    const g = prepareGiven(stage);
+    if (g.ok) givens.set(stage.id, g.given);
+    else
+      for (const e of g.errors)
+        push(
+          `stage "${stage.id}" given: ${e.message}`,
+          { file: stage.place.file, line: stage.place.line + e.line, column: e.column },
+          'given',
+        );
+  }
+
+  const clausesOf = new Map<string, Clause[]>();
+  for (const c of tree.index.clauses.values()) {
+    const list = clausesOf.get(c.stage) ?? [];
+    list.push(c);
+    clausesOf.set(c.stage, list);
+  }
+  const invalid = new Set(
+    messages
+      .filter((m) => m.fatal && (m.ruleId === 'expect-syntax' || m.ruleId === 'violates'))
+      .map((m) => m.file),
+  );
+  const selected = (file: string) => !options.only || options.only.includes(file);
+
+  const documents = await Promise.all(
+    tree.files.map(async (f): Promise<SpecDocument> => {
+      const ex = f.extracted;
+      const doc: SpecDocument = {
+        file: f.file,
+        stages: ex.stages,
+        clauses: ex.clauses,
+        examples: ex.examples,
+        runs: [],
+      };
+      if (!selected(f.file)) return doc;
+
+      // Which examples can run, and which of them are cached.
+      interface Job {
+        example: Example;
+        stage: Stage;
+        given: StageGiven;
+        clauses: Clause[];
+        key: string;
+        outcome?: Outcome;
+      }
+      const jobs: Job[] = [];
+      for (const example of ex.examples) {
+        if (tree.index.examples.get(example.name) !== example) continue; // duplicate name, reported
+        const stage = tree.index.stages.get(example.stage);
+        const given = stage && givens.get(stage.id);
+        if (!stage || !given || invalid.has(f.file)) continue;
+        const clauses = (clausesOf.get(stage.id) ?? []).slice().sort((a, b) => a.id.localeCompare(b.id));
+        const key = sha256(
+          codeSalt(),
+          engine,
+          stage.given,
+          example.kind,
+          example.violates.join(','),
+          example.source,
+          ...clauses.map((c) => `${c.id}\n${c.assertions.map((a) => `${a.kind}:${a.source}`).join('\n')}`),
+        );
+        jobs.push({ example, stage, given, clauses, key });
+      }
+      stats.examples += jobs.length;
+      for (const j of jobs) j.outcome = await cache.get(j.key);
+      const misses = jobs.filter((j) => !j.outcome);
+      stats.cached += jobs.length - misses.length;
+
+      // One assembler batch for the whole document: its examples, and the snippets of their stages.
+      const stagesNeeded = [...new Set(misses.map((j) => j.stage))];
+      const snippetJobs = stagesNeeded.flatMap((s) =>
+        givens.get(s.id)!.snippets.map((b) => ({ stage: s, b })),
+      );
+      const assembled = await assembleAll([
+        ...misses.map((j) => ({
+          source: withWorldSymbols(j.example.source, j.given.spec.symbols),
+          base: j.given.codeBase,
+          file: j.example.place.file,
+          lineOffset: j.example.place.line,
+        })),
+        ...snippetJobs.map((s) => s.b),
+      ]);
+      const snippetsOf = new Map<string, { bytes: Uint8Array }[] | null>();
+      snippetJobs.forEach((s, i) => {
+        const out = assembled[misses.length + i]!;
+        const list = snippetsOf.get(s.stage.id);
+        if (list === null) return;
+        if (!out.ok) {
+          for (const d of out.diagnostics)
+            push(`stage "${s.stage.id}" given: ${d.message}`, d.place, 'given');
+          snippetsOf.set(s.stage.id, null);
+        } else snippetsOf.set(s.stage.id, [...(list ?? []), out]);
+      });
+      for (let i = 0; i < misses.length; i++) {
+        const j = misses[i]!;
+        const asm = assembled[i]!;
+        if (!asm.ok) {
+          for (const d of asm.diagnostics)
+            push(`${j.example.kind} "${j.example.name}": ${d.message}`, d.place, 'assembly');
+          continue;
+        }
+        const snippets = snippetsOf.get(j.stage.id);
+        if (snippets === null) continue; // the stage's own code does not assemble: reported above
+        if (engineProblem) {
+          push(
+            `${j.example.kind} "${j.example.name}" cannot run: ${engineProblem}`,
+            j.example.place,
+            'engine',
+          );
+          continue;
+        }
+        try {
+          j.outcome = await runExample({
+            engine,
+            given: j.given,
+            clauses: j.clauses,
+            example: j.example,
+            code: asm,
+            snippets: snippets ?? [],
+          });
+        } catch (e) {
+          if (e instanceof GivenBuildError) {
+            push(
+              `stage "${j.stage.id}" given, for ${j.example.kind} "${j.example.name}": ${e.message}`,
+              { file: j.stage.place.file, line: j.stage.place.line + e.line, column: e.column },
+              'given',
+            );
+            continue;
+          }
+          throw e;
+        }
+        stats.ran++;
+        await cache.set(j.key, j.outcome);
+      }
+
+      for (const j of jobs) {
+        if (!j.outcome) continue;
+        const { run, notes } = materialize(j.outcome, j.example, j.clauses, engine);
+        doc.runs.push(run);
+        for (const n of notes) messages.push(n);
+        options.onRun?.(run, j.example);
+      }
+      return doc;
+    }),
+  );
+  return { documents, messages, stats };
+}
+
+/** Turn a position-free cached outcome into an ExampleRun and messages at today's Markdown places. */
+function materialize(
+  o: Outcome,
+  example: Example,
+  clauses: Clause[],
+  engine: EngineName,
+): { run: ExampleRun; notes: VFileMessage[] } {
+  const notes: VFileMessage[] = [];
+  const verdicts = clauses
+    .filter((c) => o.clauses[c.id])
+    .map((c) => {
+      const r = o.clauses[c.id]!;
+      const checked = c.assertions.filter((a) => a.kind === 'check');
+      return {
+        clause: c.id,
+        example: example.name,
+        kind: example.kind,
+        held: r.held,
+        expectedToHold: !example.violates.includes(c.id),
+        seeds: o.seeds,
+        assertions: checked.map((a, i) => ({ source: a.source, place: a.place, ...r.assertions[i]! })),
+      };
+    });
+  const failing = new Set(verdicts.filter((v) => !v.held).map((v) => v.clause));
+  const reached = o.stop.reason === (o.expectedStop ?? 'until');
+  const ok =
+    reached &&
+    (example.kind === 'example'
+      ? failing.size === 0
+      : failing.size === example.violates.length && example.violates.every((id) => failing.has(id)));
+
+  const label = `${example.kind} "${example.name}" (${example.place.file}:${example.place.line})`;
+  if (!reached) {
+    notes.push(
+      specMessage(
+        `${example.kind} "${example.name}" did not reach the stage's stop point: ${o.stop.reason} at ${o.stop.rip}: ${o.stop.message}`,
+        { ...example.place, line: example.place.line + (o.stop.asmLine ?? 0), column: 1 },
+        'runtime',
+      ),
+    );
+  } else {
+    for (const v of verdicts) {
+      if (v.held === v.expectedToHold) continue;
+      if (v.held) {
+        notes.push(
+          specMessage(
+            `${label} names "${v.clause}" in violates= but holds it under every seed`,
+            example.place,
+            'verdict',
+          ),
+        );
+        continue;
+      }
+      const bad = v.assertions.find((a) => !a.held) ?? v.assertions[0];
+      const detail = bad
+        ? `${bad.source}: ${bad.message ?? `actual ${bad.actual}, expected ${bad.expected}`}`
+        : '';
+      notes.push(
+        specMessage(
+          `${label} fails "${v.clause}": ${detail}`,
+          bad?.place ?? clauses.find((c) => c.id === v.clause)!.place,
+          bad?.message?.startsWith('leak') ? 'leak' : 'verdict',
+        ),
+      );
+    }
+  }
+  const run: ExampleRun = {
+    example: example.name,
+    stage: example.stage,
+    engine,
+    stop: { reason: o.stop.reason, rip: o.stop.rip, message: o.stop.message },
+    final: o.final,
+    trace: o.trace,
+    verdicts,
+    ok,
+  };
+  if (o.stop.vector !== undefined) run.stop.vector = o.stop.vector;
+  if (o.steps !== undefined) run.steps = o.steps;
+  if (o.traceOmitted) run.traceOmitted = o.traceOmitted;
+  if (o.serial) run.serial = o.serial;
+  return { run, notes };
+}
