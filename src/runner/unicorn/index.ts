@@ -81,9 +81,16 @@ const EFER_LMA = 1n << 10n;
 /** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
 const TRAPS = new Set([3, 4]);
 /** Where the scratch GDT used to load segment caches goes, if that range is not RAM. */
-const SCRATCH_CANDIDATES = [0xfff0_0000n, 0x7ff0_0000n, 0x3ff0_0000n, 0xff_fff0_0000n];
-const SCRATCH_SIZE = 0x10000;
-const ZERO_PAGE = Buffer.alloc(PAGE_SIZE); // 8192 descriptors: any selector index fits
+const SCRATCH_CANDIDATES = [0xffe0_0000n, 0x7fe0_0000n, 0x3fe0_0000n, 0x1fe0_0000n];
+/** Scratch layout: a GDT of 8192 descriptors (any selector fits), then PML4, PDPT, PD, stub code. */
+const GDT_SIZE = 0x10000;
+const SCRATCH_SIZE = GDT_SIZE + 0x4000;
+/** The last GDT slot holds the stub's 32-bit code segment (flat, execute/read). */
+const STUB_CS = 0xfff8;
+const STUB_CODE32 = 0x00cf9b000000ffffn;
+/** 32-bit: mov %cr0,%eax; and $0x7fffffff,%eax; mov %eax,%cr0 */
+const STUB_LEAVE_LONG_MODE = Uint8Array.of(0x0f, 0x20, 0xc0, 0x25, 0xff, 0xff, 0xff, 0x7f, 0x0f, 0x22, 0xc0);
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
 
 class UnicornRun {
   private uc: unknown;
@@ -165,25 +172,19 @@ class UnicornRun {
   }
 
   /**
-   * Walk unicorn from its start state to `s`: leave long mode first when the world is not in it (only a
-   * CR0.PG 1->0 transition clears LMA), set EFER, load every segment cache from a scratch GDT while
-   * paging is still off (linear = physical), then CR4 (PAE) before CR3 before CR0 (PG) — unicorn drops a
-   * CR0.PG write while CR4.PAE=0 in long mode. Returns a Stop when unicorn cannot take the state.
+   * Walk unicorn from its start state to `s`: a scratch GDT (outside the world's RAM, unmapped again
+   * before the run) holds every segment's cache at its selector's slot, because unicorn loads segment
+   * registers only from a descriptor table. Leave long mode first when the world is not in it, set EFER,
+   * load the selectors while paging is off (linear = physical), then CR4 (PAE) before CR3 before CR0
+   * (PG): unicorn drops a CR0.PG write while CR4.PAE=0 in long mode. A Stop when unicorn cannot.
    */
   private establish(s: CpuState): Stop | undefined {
     if ((s.cr0 & 1n) === 0n)
       return this.limitStop(s.rip, 'unicorn engine cannot start in real mode (CR0.PE=0)');
-    if ((s.efer & EFER_LMA) === 0n) {
-      this.writeReg(UC_REG.cr4, CR4_PAE);
-      this.writeReg(UC_REG.cr3, 0n);
-      this.writeReg(UC_REG.cr0, 0x8000_0011n);
-      this.writeReg(UC_REG.cr0, 0x11n);
-    }
-    this.writeMsr(MSR_EFER, s.efer);
     const scratch = this.scratchBase();
     if (scratch === undefined) return this.limitStop(s.rip, 'no free physical range for the scratch GDT');
     this.check(this.lib.uc_mem_map(this.uc, scratch, SCRATCH_SIZE, UC_PROT_ALL), 'scratch GDT');
-    const gdt = new Uint8Array(SCRATCH_SIZE);
+    const gdt = new Uint8Array(GDT_SIZE);
     const view = new DataView(gdt.buffer);
     for (const name of SEGMENT_REGISTERS) {
       const seg = s.seg[name];
@@ -192,8 +193,15 @@ class UnicornRun {
       const d = encodeDescriptor(name === 'cs' ? { ...seg, attributes: seg.attributes | 2 } : seg);
       view.setBigUint64(seg.selector & 0xfff8, d, true);
     }
+    view.setBigUint64(STUB_CS, STUB_CODE32, true);
     this.lib.uc_mem_write(this.uc, scratch, gdt, gdt.length);
-    this.writeMmr(UC_REG.gdtr, scratch, SCRATCH_SIZE - 1);
+    this.writeMmr(UC_REG.gdtr, scratch, GDT_SIZE - 1);
+    if ((s.efer & EFER_LMA) === 0n) {
+      const err = this.leaveLongMode(scratch);
+      if (err) return this.limitStop(s.rip, err);
+      this.writeReg(UC_REG.cr0, 0x11n);
+    }
+    this.writeMsr(MSR_EFER, s.efer);
     // CS first (it sets CPL and the code size), then SS, then the data segments.
     for (const name of ['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const) {
       const seg = s.seg[name];
@@ -206,19 +214,52 @@ class UnicornRun {
         );
     }
     this.check(this.lib.uc_mem_unmap(this.uc, scratch, SCRATCH_SIZE), 'unmap scratch GDT');
-    this.writeMsr(0xc000_0100, s.seg.fs.base); // FS.base / GS.base beyond 32 bits
-    this.writeMsr(0xc000_0101, s.seg.gs.base);
+    if ((s.efer & EFER_LMA) !== 0n) {
+      this.writeMsr(0xc000_0100, s.seg.fs.base); // FS.base / GS.base beyond 32 bits
+      this.writeMsr(0xc000_0101, s.seg.gs.base);
+    }
     this.writeReg(UC_REG.cr4, s.cr4);
     this.writeReg(UC_REG.cr3, s.cr3);
     this.writeReg(UC_REG.cr0, s.cr0);
     this.writeReg(UC_REG.cr2, s.cr2);
-    this.writeMsr(MSR_EFER, s.efer); // after CR0: LMA follows PG, the other bits are as given
     this.writeMmr(UC_REG.gdtr, s.gdtr.base, s.gdtr.limit);
     this.writeMmr(UC_REG.idtr, s.idtr.base, s.idtr.limit);
     for (const [msr, value] of s.msr) this.writeMsr(msr, value);
     for (const r of GPRS) this.writeReg(UC_GPR[r], s.gpr[r]);
     this.writeReg(UC_REG.rflags, s.rflags);
     this.writeReg(UC_REG.rip, s.rip);
+    return undefined;
+  }
+
+  /**
+   * Unicorn's register writes cannot clear EFER.LMA (its CR0 write skips the long-mode exit and its EFER
+   * write keeps LMA), so leave long mode the way software does: page tables mapping the scratch range,
+   * CR0.PG on, a 32-bit code segment, then three instructions of guest code that clear CR0.PG.
+   */
+  private leaveLongMode(scratch: bigint): string | undefined {
+    const pt = scratch + BigInt(GDT_SIZE);
+    const tables = new DataView(new ArrayBuffer(0x4000));
+    tables.setBigUint64(0, (pt + 0x1000n) | 3n, true); // PML4[0] -> PDPT
+    tables.setBigUint64(0x1000 + 8 * Number((scratch >> 30n) & 511n), (pt + 0x2000n) | 3n, true);
+    tables.setBigUint64(0x2000 + 8 * Number((scratch >> 21n) & 511n), (scratch & ~0x1f_ffffn) | 0x83n, true);
+    new Uint8Array(tables.buffer).set(STUB_LEAVE_LONG_MODE, 0x3000);
+    this.lib.uc_mem_write(this.uc, pt, new Uint8Array(tables.buffer), 0x4000);
+    this.writeReg(UC_REG.cr4, CR4_PAE);
+    this.writeReg(UC_REG.cr3, pt);
+    this.writeReg(UC_REG.cr0, 0x8000_0011n);
+    this.writeReg(UC_SEG.cs, BigInt(STUB_CS));
+    // Stop with uc_emu_start's own `until` at the stub's end: ending it with hlt would leave the vCPU
+    // halted, and the real run then idles for seconds before it starts.
+    const err = this.lib.uc_emu_start(
+      this.uc,
+      pt + 0x3000n,
+      pt + 0x3000n + BigInt(STUB_LEAVE_LONG_MODE.length),
+      0n,
+      0,
+    );
+    const efer = this.readMsr(MSR_EFER);
+    if (err !== UC_ERR.OK || (efer & EFER_LMA) !== 0n)
+      return `unicorn could not leave long mode (${this.lib.uc_strerror(err)}, EFER=0x${efer.toString(16)})`;
     return undefined;
   }
 
@@ -411,7 +452,9 @@ class UnicornRun {
     const cr3 = this.readReg(UC_REG.cr3);
     const cr4 = this.readReg(UC_REG.cr4);
     const efer = this.readMsr(MSR_EFER);
-    const gdtr = this.readMmr(UC_REG.gdtr);
+    const mmr = this.readMmr(UC_REG.gdtr);
+    const gdtr = { base: mmr.base, limit: mmr.limit };
+    const idtr = this.readMmr(UC_REG.idtr);
     const seg = {} as Record<SegmentRegister, Segment>;
     for (const name of SEGMENT_REGISTERS) {
       const selector = Number(this.readReg(UC_SEG[name]) & 0xffffn);
@@ -435,7 +478,7 @@ class UnicornRun {
       ldtr: { ...this.world.state.ldtr, selector: Number(this.readMmr(UC_REG.ldtr).selector) },
       tr: { ...this.world.state.tr, selector: Number(this.readMmr(UC_REG.tr).selector) },
       gdtr,
-      idtr: this.readMmr(UC_REG.idtr),
+      idtr: { base: idtr.base, limit: idtr.limit },
     };
   }
 

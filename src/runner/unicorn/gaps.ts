@@ -1,0 +1,125 @@
+// Where Unicorn 2.0.1 is not an x86-64 CPU. The one list: the differential harness asks `unicornGap`
+// before comparing a case, and a case inside a gap is reported "not comparable (unicorn gap: ...)",
+// never silently dropped. docs/guides/engines.md carries the same list; test/unicorn-gaps.test.ts shows
+// each behaviour on a small program.
+
+import { translate } from '../paging.ts';
+import type { RunResult, World } from '../types.ts';
+
+export interface GapCase {
+  world: World;
+  /** What unicorn did. */
+  unicorn: RunResult;
+  /** What the reference (kvm, else the interpreter) did, when known. */
+  reference?: RunResult;
+}
+
+export interface UnicornGap {
+  id: string;
+  /** One line: what unicorn does instead of what the CPU does. */
+  description: string;
+  /** Evidence that `c` is inside this gap (one line), or undefined. */
+  classify(c: GapCase): string | undefined;
+}
+
+const CR0_PE = 1n;
+const CR0_NW = 1n << 29n;
+const CR0_CD = 1n << 30n;
+const CR0_PG = 1n << 31n;
+const CR4_PAE = 1n << 5n;
+const EFER_SCE = 1n;
+const EFER_LMA = 1n << 10n;
+const EFER_NXE = 1n << 11n;
+/** CR4 bits an x86-64 CPU of today defines (0-14, 16-25, LASS 27, LAM_SUP 28); setting others #GPs. */
+const CR4_DEFINED = 0x3ff_7fffn | (1n << 27n) | (1n << 28n);
+
+/** A mov to CR0/CR3/CR4 (0f 22 /r, optional REX) at `rip` in the world's code. */
+function isMovToCr(c: GapCase, rip: bigint): boolean {
+  const mem = c.reference?.memory ?? c.unicorn.memory;
+  try {
+    const b = mem.read(rip, 3);
+    const i = b[0]! >= 0x40 && b[0]! <= 0x4f ? 1 : 0;
+    return b[i] === 0x0f && b[i + 1] === 0x22;
+  } catch {
+    return false;
+  }
+}
+
+function invalidControlState(r: RunResult): string | undefined {
+  const { cr0, cr4, efer } = r.state;
+  if ((cr0 & CR0_PG) !== 0n && (cr0 & CR0_PE) === 0n) return 'CR0.PG=1 with PE=0';
+  if ((cr0 & CR0_NW) !== 0n && (cr0 & CR0_CD) === 0n) return 'CR0.NW=1 with CD=0';
+  if ((cr4 & ~CR4_DEFINED) !== 0n) return `reserved CR4 bits 0x${(cr4 & ~CR4_DEFINED).toString(16)}`;
+  if ((efer & EFER_LMA) !== 0n && (cr4 & CR4_PAE) === 0n) return 'EFER.LMA=1 with CR4.PAE=0';
+  return undefined;
+}
+
+export const UNICORN_GAPS: readonly UnicornGap[] = [
+  {
+    id: 'cr-write-no-gp',
+    description:
+      'a CR0/CR4 write that the CPU refuses with #GP is taken as written (reserved CR4 bits, CR0.NW without CD, ' +
+      'PE=0 with PG=1, CR4.PAE or CR0.PG cleared in 64-bit mode) or, for CR0.PG with CR4.PAE=0 in long mode, ' +
+      'silently dropped — never a #GP',
+    classify(c) {
+      const ref = c.reference;
+      if (ref && ref.stop.vector === 13 && isMovToCr(c, ref.stop.rip))
+        return `the reference raised #GP at the control-register write at 0x${ref.stop.rip.toString(16)}`;
+      const bad = invalidControlState(c.unicorn);
+      return bad ? `unicorn ended in a state no CPU can hold: ${bad}` : undefined;
+    },
+  },
+  {
+    id: 'efer-nxe-sce',
+    description:
+      "EFER.NXE and EFER.SCE are not kept (unicorn's CPU model lacks the NX and SYSCALL CPUID bits, so the " +
+      'write drops them); no-execute pages therefore never fault',
+    classify(c) {
+      const want = c.world.state.efer | (c.reference?.state.efer ?? 0n);
+      if ((want & (EFER_NXE | EFER_SCE)) !== 0n) return `EFER 0x${want.toString(16)} has NXE/SCE`;
+      return undefined;
+    },
+  },
+  {
+    id: 'virtual-as-physical',
+    description:
+      'after a successful page walk unicorn checks the virtual address, not the physical one, against its ' +
+      'mapped memory: an access through a non-identity mapping whose virtual address is not RAM stops as ' +
+      '"unmapped"',
+    classify(c) {
+      const s = c.unicorn.stop;
+      if (s.reason !== 'memory' || s.address === undefined) return undefined;
+      if ((c.unicorn.state.cr0 & CR0_PG) === 0n) return undefined;
+      try {
+        const t = translate(c.unicorn.memory, c.unicorn.state, s.address);
+        if (t.ok && c.unicorn.memory.contains(t.phys, 1))
+          return `0x${s.address.toString(16)} maps to RAM at 0x${t.phys.toString(16)}`;
+      } catch {
+        return undefined;
+      }
+      return undefined;
+    },
+  },
+  {
+    id: 'guest-idt-unused',
+    description:
+      'exceptions are never delivered through the guest IDT: unicorn reports the vector to its interrupt hook ' +
+      'and stops, so a handler never runs (and no error code is reported)',
+    classify(c) {
+      const s = c.unicorn.stop;
+      if (s.reason === 'fault') return `exception ${s.vector} with a guest IDT that covers it`;
+      if (c.reference?.stop.reason === 'fault' && s.reason === 'triple-fault')
+        return 'the reference delivered an exception through the guest IDT';
+      return undefined;
+    },
+  },
+];
+
+/** The first gap `c` falls into, with its evidence. */
+export function unicornGap(c: GapCase): { gap: UnicornGap; evidence: string } | undefined {
+  for (const gap of UNICORN_GAPS) {
+    const evidence = gap.classify(c);
+    if (evidence) return { gap, evidence };
+  }
+  return undefined;
+}
