@@ -7,7 +7,6 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
 import { loadCode, baselineWorld, loadedSegment } from '../runner/world.ts';
 import { setStateItem } from '../runner/state-items.ts';
-import { SparseMemory } from '../runner/memory.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
 import { GPRS, SEGMENT_REGISTERS, type World } from '../runner/types.ts';
 import { hex } from './constants.ts';
@@ -714,15 +713,28 @@ function loadSelector(world: World, item: string, selector: bigint): void {
   const sel = Number(selector & 0xffffn);
   const { gdtr } = world.state;
   const offset = BigInt(sel & ~7);
-  if ((sel & 4) === 0 && offset + 7n <= BigInt(gdtr.limit)) {
-    const mem = new SparseMemory(world.ram);
-    try {
-      for (const c of world.image) mem.write(c.addr, c.bytes);
-      world.state.seg[reg] = loadedSegment(sel, mem.readU64(gdtr.base + offset));
-      return;
-    } catch {
-      // The GDT is not in RAM: keep the selector alone, as below.
+  const desc =
+    (sel & 4) === 0 && offset + 7n <= BigInt(gdtr.limit) ? imageQword(world, gdtr.base + offset) : undefined;
+  world.state.seg[reg] =
+    desc === undefined ? { ...world.state.seg[reg], selector: sel } : loadedSegment(sel, desc);
+}
+
+/**
+ * A qword of the world's initial memory (later image chunks win, RAM not covered reads as zero), or
+ * undefined when it is not RAM. The GDT base is linear; worlds map their GDT identically.
+ */
+function imageQword(world: World, addr: bigint): bigint | undefined {
+  if (!world.ram.some((r) => addr >= r.base && addr + 8n <= r.base + r.size)) return undefined;
+  const bytes = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) {
+    const a = addr + BigInt(i);
+    for (let c = world.image.length - 1; c >= 0; c--) {
+      const chunk = world.image[c]!;
+      if (a >= chunk.addr && a < chunk.addr + BigInt(chunk.bytes.length)) {
+        bytes[i] = chunk.bytes[Number(a - chunk.addr)]!;
+        break;
+      }
     }
   }
-  world.state.seg[reg] = { ...world.state.seg[reg], selector: sel };
+  return new DataView(bytes.buffer).getBigUint64(0, true);
 }
