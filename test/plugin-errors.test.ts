@@ -6,8 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
 import { parseExpectLine } from '../src/harness/lang.ts';
 import { loadTree } from '../src/harness/load.ts';
+import { isEngineName } from '../src/runner/engines.ts';
+import type { EngineName } from '../src/runner/types.ts';
 
 const DIR = 'test/fixtures/errors';
+const env = process.env.KEXEC_CONTRACT_ENGINE ?? 'interp';
+const engine: EngineName = isEngineName(env) ? env : 'interp';
 
 type Expected = [file: string, line: number, column: number, rule: string, message: string];
 
@@ -131,6 +135,68 @@ describe('static error classes', () => {
       const tree = await loadTree(`${DIR}/${fixture}`, { parseExpectLine });
       expect(tree.messages.map(shape)).toEqual(expected);
       expect(tree.messages.every((m) => m.fatal === true)).toBe(true);
+    });
+  }
+});
+
+// Run-time classes: the engine's own wording of a stop follows the fixed prefix, so it is matched
+// loosely there and exactly everywhere else.
+const RUNTIME: Record<
+  string,
+  [file: string, line: number, column: number, rule: string, message: string | RegExp][]
+> = {
+  'assembly-error.md': [
+    ['assembly-error.md', 14, 1, 'assembly', 'example "typo": no such instruction: `mvoq $1,%rbx\''],
+  ],
+  'runtime-fault.md': [
+    [
+      'runtime-fault.md',
+      14,
+      1,
+      'runtime',
+      /^example "crash" did not reach the stage's stop point: triple-fault at 0x100002: .*exception 6/,
+    ],
+  ],
+  'budget.md': [
+    [
+      'budget.md',
+      11,
+      1,
+      'runtime',
+      /^example "spin" did not reach the stage's stop point: budget at 0x100000: /,
+    ],
+  ],
+  'given-error.md': [['given-error.md', 4, 8, 'given', `stage "s" given: until: unknown name 'entyr'`]],
+  'verdict.md': [
+    [
+      'verdict.md',
+      15,
+      1,
+      'verdict',
+      `example "wrong" (${DIR}/verdict.md:19) fails "s.rax.zero": rax == 0: actual 0x5, expected 0x0 (seed 1)`,
+    ],
+    [
+      'verdict.md',
+      25,
+      1,
+      'verdict',
+      `counterexample "not-a-counterexample" (${DIR}/verdict.md:25) names "s.rax.zero" in violates= but holds it under every seed`,
+    ],
+  ],
+};
+
+describe('run-time error classes', () => {
+  for (const [fixture, expected] of Object.entries(RUNTIME)) {
+    test(fixture, async () => {
+      const { messages } = await checkSpec(`${DIR}/${fixture}`, { engine, cache: false });
+      expect(messages).toHaveLength(expected.length);
+      messages.forEach((m, i) => {
+        const [file, line, column, rule, message] = expected[i]!;
+        expect(shape(m).slice(0, 4)).toEqual([file, line, column, rule]);
+        if (typeof message === 'string') expect(m.reason).toBe(message);
+        else expect(m.reason).toMatch(message);
+        expect(m.fatal).toBe(true);
+      });
     });
   }
 });
