@@ -59,7 +59,7 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
     id: 'cr-write-no-gp',
     description:
       'a CR0/CR4 write that the CPU refuses with #GP is taken as written (reserved CR4 bits, CR0.NW without CD, ' +
-      'PE=0 with PG=1, CR4.PAE or CR0.PG cleared in 64-bit mode) or, for CR0.PG with CR4.PAE=0 in long mode, ' +
+      'PE=0 with PG=1, CR4.PAE or CR0.PG cleared in 64-bit mode) or, for CR0.PG with EFER.LME=1 and CR4.PAE=0, ' +
       'silently dropped — never a #GP',
     classify(c) {
       const ref = c.reference;

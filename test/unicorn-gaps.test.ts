@@ -1,0 +1,104 @@
+// Each documented Unicorn 2.0.1 gap, shown on a small program: the behaviour unicorn actually has, and
+// the classifier in gaps.ts recognising it. If a newer unicorn fixes a gap, its test here fails and
+// the gap can be removed from gaps.ts and docs/guides/engines.md.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { assembleMany } from '../src/runner/differential/gas.ts';
+import { engineGate } from '../src/runner/differential/gate.ts';
+import { CODE32, CODE_BASE, programWorld } from '../src/runner/differential/world.ts';
+import { UNICORN_GAPS, unicornGap } from '../src/runner/unicorn/gaps.ts';
+import { unicornEngine } from '../src/runner/unicorn/index.ts';
+import type { World } from '../src/runner/types.ts';
+
+const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (6 cases)');
+
+const PROGRAMS = {
+  cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nmov $7, %ebx\nhlt',
+  cr0NwWithoutCd: 'mov %cr0, %rax\nbts $29, %rax\nmov %rax, %cr0\nmov $7, %ebx\nhlt',
+  eferNxe: 'mov $0xc0000080, %ecx\nrdmsr\nor $0x801, %eax\nwrmsr\nrdmsr\nmov %eax, %ebx\nhlt',
+  alias: 'mov $0x40000000, %eax\nmov (%rax), %rbx\nhlt',
+  ud: 'ud2\nhandler: mov $0x99, %ebx\nhlt',
+  pgWithoutPae: '.code32\nmov %cr0, %eax\nor $0x80000000, %eax\nmov %eax, %cr0\nmov %cr0, %ebx\nhlt\n.code64',
+};
+type Name = keyof typeof PROGRAMS;
+const bins: Partial<Record<Name, Uint8Array>> = {};
+beforeAll(async () => {
+  const names = Object.keys(PROGRAMS) as Name[];
+  (await assembleMany(names.map((n) => PROGRAMS[n]))).forEach((b, i) => (bins[names[i]!] = b));
+});
+
+const q = (v: bigint): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+};
+const gapOf = (world: World, unicorn: Awaited<ReturnType<typeof unicornEngine.run>>) =>
+  unicornGap({ world, unicorn })?.gap.id;
+
+describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
+  test('the list has ids and descriptions, one place', () => {
+    expect(UNICORN_GAPS.map((g) => g.id)).toEqual([
+      'cr-write-no-gp',
+      'efer-nxe-sce',
+      'virtual-as-physical',
+      'guest-idt-unused',
+    ]);
+    for (const g of UNICORN_GAPS) expect(g.description.length).toBeGreaterThan(40);
+  });
+
+  test('cr-write-no-gp: reserved CR4 bit and CR0.NW without CD are taken, no #GP', async () => {
+    for (const name of ['cr4Reserved', 'cr0NwWithoutCd'] as const) {
+      const w = programWorld(bins[name]!);
+      const r = await unicornEngine.run(w);
+      expect(r.stop.reason).toBe('hlt'); // a CPU raises #GP at the mov to CR
+      expect(r.state.gpr.rbx).toBe(7n);
+      expect(gapOf(w, r)).toBe('cr-write-no-gp');
+    }
+  });
+
+  test('cr-write-no-gp: CR0.PG with EFER.LME=1 and CR4.PAE=0 is silently dropped', async () => {
+    const w = programWorld(bins.pgWithoutPae!);
+    Object.assign(w.state, { cr0: 0x11n, cr3: 0x1000n, cr4: 0n, efer: 0x100n });
+    w.state.seg.cs = CODE32;
+    const r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt'); // a CPU raises #GP at the mov to CR0
+    expect(r.state.gpr.rbx).toBe(0x11n); // CR0 as read back after the write: PG missing
+    expect(r.state.efer).toBe(0x100n); // LMA not set either
+  });
+
+  test('efer-nxe-sce: wrmsr of NXE|SCE reads back without them', async () => {
+    const w = programWorld(bins.eferNxe!);
+    const r = await unicornEngine.run(w);
+    expect(r.state.gpr.rbx).toBe(0x500n);
+    const w2 = programWorld(bins.eferNxe!);
+    w2.state.efer = 0xd01n;
+    const r2 = await unicornEngine.run(w2);
+    expect(r2.state.efer).toBe(0x500n);
+    expect(gapOf(w2, r2)).toBe('efer-nxe-sce');
+  });
+
+  test('virtual-as-physical: a non-identity mapping to RAM stops as unmapped', async () => {
+    const w = programWorld(bins.alias!);
+    // PDPT[1] -> PD at 0x4000, PD[0] -> 2 MiB page at 0x200000: linear 0x40000000 is RAM at 0x200000.
+    w.image.push({ addr: 0x2008n, bytes: q(0x4003n) }, { addr: 0x4000n, bytes: q(0x20_0083n) });
+    w.image.push({ addr: 0x20_0000n, bytes: q(0x1122_3344n) });
+    const r = await unicornEngine.run(w);
+    expect(r.stop).toMatchObject({ reason: 'memory', address: 0x4000_0000n });
+    expect(gapOf(w, r)).toBe('virtual-as-physical');
+  });
+
+  test('guest-idt-unused: #UD with a handler in the IDT stops instead of running it', async () => {
+    const w = programWorld(bins.ud!);
+    const handler = CODE_BASE + 2n;
+    const gate = new DataView(new ArrayBuffer(16));
+    gate.setUint16(0, Number(handler & 0xffffn), true);
+    gate.setUint16(2, 0x10, true);
+    gate.setUint16(4, 0x8e00, true); // present, DPL 0, 64-bit interrupt gate
+    gate.setUint16(6, Number((handler >> 16n) & 0xffffn), true);
+    w.image.push({ addr: 0x6000n + 6n * 16n, bytes: new Uint8Array(gate.buffer) });
+    w.state.idtr = { base: 0x6000n, limit: 0xfff };
+    const r = await unicornEngine.run(w);
+    expect(r.stop).toMatchObject({ reason: 'fault', vector: 6, rip: CODE_BASE });
+    expect(r.state.gpr.rbx).toBe(0n); // the handler never ran
+    expect(gapOf(w, r)).toBe('guest-idt-unused');
+  });
+});
