@@ -1,0 +1,173 @@
+// The TypeScript interpreter engine: fetch (cached decode) -> operation table -> flags -> next RIP,
+// with exceptions delivered through the guest IDT.
+//
+// Stop reasons as this engine uses them:
+// - 'fault': an exception WAS delivered through a usable IDT, and the run then ended (hlt or budget)
+//   without the handler returning with iret. The stop carries that exception's vector, error code and
+//   faulting RIP (the first one still pending); `rip` in the state is where execution actually was.
+// - 'triple-fault': the exception could not be delivered (IDT limit, gate type/present, handler
+//   segment, stack), nor could #DF be; the stop reports the ORIGINAL vector, error code and RIP.
+//
+// Undefined flags: every RFLAGS bit that iced's instruction info reports as undefined for the executed
+// instruction is set to 0 (the one documented value) and recorded in undefinedFlags until an
+// instruction writes it again. Shifts/rotates refine this by count (count 0 touches nothing; OF is
+// defined only for a count of 1).
+
+import { MemoryError, SparseMemory } from '../memory.ts';
+import {
+  DEFAULT_MAX_STEPS,
+  type Engine,
+  type RunOptions,
+  type RunResult,
+  type Stop,
+  type TraceStep,
+  type World,
+} from '../types.ts';
+import { fetchInsn } from './decode.ts';
+import { raise } from './deliver.ts';
+import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
+import { ARITH, CS, Machine, addrToBig } from './machine.ts';
+import { diff, snapshot } from './trace.ts';
+
+function hex(v: bigint | number): string {
+  return `0x${(typeof v === 'number' ? addrToBig(v) : v).toString(16)}`;
+}
+
+function vectorText(v: number, code?: number): string {
+  const n = VECTOR_NAMES[v] ?? `vector ${v}`;
+  return code === undefined ? n : `${n}(${hex(code)})`;
+}
+
+function linearRip(m: Machine): number {
+  return m.bits === 64 ? m.rip : (m.sbLo[CS] + m.rip) >>> 0;
+}
+
+export function runSync(world: World, options: RunOptions = {}): RunResult {
+  const mem = new SparseMemory(world.ram);
+  const tracing = options.trace === true;
+  const trace: TraceStep[] | undefined = tracing ? [] : undefined;
+  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  const until = new Set((options.until ?? []).map((a) => Number(BigInt.asIntN(64, a))));
+  const hasUntil = until.size > 0;
+  let steps = 0;
+  let undef = 0;
+  let stop: Stop | undefined;
+  const m = new Machine(mem, world.state);
+  m.portInValue = world.portInValue;
+  m.cpuid = world.cpuid ?? [];
+  try {
+    for (const img of world.image) mem.write(img.addr, img.bytes);
+  } catch (e) {
+    if (!(e instanceof MemoryError)) throw e;
+    stop = { reason: 'memory', rip: world.state.rip, address: e.address, message: `image: ${e.message}` };
+  }
+  if (!stop && m.modeName === 'real')
+    stop = { reason: 'unsupported', rip: world.state.rip, message: 'real mode is not modelled' };
+
+  while (!stop) {
+    let rip = m.rip;
+    let next = rip;
+    try {
+      const lim = m.la57 ? 2 ** 56 : 2 ** 47;
+      if (m.bits === 64 && (m.rip >= lim || m.rip < -lim)) throw new Fault(13, 0, 'non-canonical RIP');
+      for (;;) {
+        rip = m.rip;
+        if (steps >= maxSteps) {
+          stop = {
+            reason: 'budget',
+            rip: addrToBig(rip),
+            message: `instruction budget of ${maxSteps} exhausted at ${hex(rip)}`,
+          };
+          break;
+        }
+        const lin = linearRip(m);
+        if (hasUntil && until.has(lin)) {
+          stop = { reason: 'until', rip: addrToBig(rip), message: `reached ${hex(lin)}` };
+          break;
+        }
+        const insn = fetchInsn(m, lin, rip, tracing);
+        next = insn.next;
+        m.insn = insn;
+        m.eaValid = false;
+        m.nextRip = next;
+        m.fw = insn.fw;
+        m.fu = insn.fu;
+        if (trace) {
+          const before = snapshot(m);
+          m.trace = [];
+          insn.exec(m, insn);
+          m.rip = m.nextRip;
+          if (m.fu) m.flags &= ~(m.fu & ARITH);
+          const changed = diff(before, snapshot(m));
+          if (m.rip !== next) changed.rip = addrToBig(m.rip);
+          const step: TraceStep = { rip: addrToBig(rip), text: insn.text, changed };
+          if (m.trace.length) step.mem = m.trace;
+          trace.push(step);
+          m.trace = undefined;
+        } else {
+          insn.exec(m, insn);
+          m.rip = m.nextRip;
+          if (m.fu) m.flags &= ~(m.fu & ARITH);
+        }
+        if (m.fw) undef = (undef & ~m.fw) | m.fu;
+        steps++;
+      }
+    } catch (e) {
+      if (m.trace) m.trace = undefined;
+      if (e instanceof Fault) {
+        const r = raise(m, e, rip, next);
+        if (!r.ok) {
+          stop = {
+            reason: 'triple-fault',
+            rip: addrToBig(rip),
+            vector: e.vector,
+            errorCode: e.errorCode,
+            message: `triple fault: ${vectorText(e.vector, e.errorCode)} at ${hex(rip)} (${e.why}) could not be delivered: ${r.message}`,
+          };
+        }
+      } else if (e instanceof Halt) {
+        stop = { reason: e.reason, rip: addrToBig(m.rip), message: e.message, ...e.extra };
+        if (e.reason === 'hlt') steps++;
+      } else if (e instanceof MemoryError) {
+        stop = {
+          reason: 'memory',
+          rip: addrToBig(rip),
+          address: e.address,
+          message: `at ${hex(rip)}: ${e.message}`,
+        };
+      } else throw e;
+    }
+  }
+
+  // An exception handled by the guest but never returned from: report it as the reason of the stop.
+  if ((stop.reason === 'hlt' || stop.reason === 'budget') && m.pending.length > 0) {
+    const p = m.pending[0];
+    stop = {
+      reason: 'fault',
+      rip: addrToBig(p.rip),
+      vector: p.vector,
+      errorCode: p.errorCode,
+      message: `${vectorText(p.vector, p.errorCode)} at ${hex(p.rip)} was delivered to the guest's handler, which did not return (${stop.message})`,
+    };
+  }
+
+  return {
+    engine: 'interp',
+    stop,
+    state: m.toState(),
+    memory: mem,
+    steps,
+    undefinedFlags: BigInt(undef & ARITH),
+    ports: m.ports,
+    serial: m.serial,
+    events: m.events,
+    ...(trace ? { trace } : {}),
+  };
+}
+
+export const interpEngine: Engine = {
+  name: 'interp',
+  async run(world: World, options?: RunOptions): Promise<RunResult> {
+    return runSync(world, options);
+  },
+};
