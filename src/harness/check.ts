@@ -292,7 +292,8 @@ function materialize(
       }
       const bad = v.assertions.find((a) => !a.held) ?? v.assertions[0];
       const detail = bad
-        ? `${bad.source}: ${bad.message ?? `actual ${bad.actual}, expected ${bad.expected}`}`
+        ? `${bad.source}: ${bad.message ?? `actual ${bad.actual}, expected ${bad.expected}`}` +
+          (bad.seed !== undefined && !bad.message?.startsWith('leak') ? ` (seed ${bad.seed})` : '')
         : '';
       notes.push(
         specMessage(

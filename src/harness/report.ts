@@ -79,6 +79,7 @@ export function explain(v: Verdict, run: ExampleRun, ex: Example): string {
     if (a.expected !== undefined) lines.push(`    expected: ${a.expected}`);
     if (a.actual !== undefined) lines.push(`    actual:   ${a.actual}`);
     if (a.message) lines.push(`    ${a.message}`);
+    if (a.seed !== undefined) lines.push(`    seed:     ${a.seed} (of ${v.seeds.join(', ')})`);
   }
   if (ex.kind === 'counterexample') {
     lines.push(`  (a counterexample must fail exactly: ${ex.violates.join(', ')})`);

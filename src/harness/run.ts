@@ -171,7 +171,7 @@ async function checkAcrossSeeds(
     const out: AssertionOutcome = { held: false, seed: runs[failed]!.seed };
     if (e.actual !== undefined) out.actual = e.actual;
     if (e.expected !== undefined) out.expected = e.expected;
-    out.message = `${e.message ?? `actual ${e.actual ?? '?'}, expected ${e.expected ?? '?'}`} (seed ${runs[failed]!.seed})`;
+    if (e.message) out.message = e.message;
     return out;
   }
   const ok: AssertionOutcome = { held: true, seed: runs[0]!.seed };

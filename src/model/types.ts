@@ -75,6 +75,8 @@ export interface AssertionResult {
   expected?: string;
   /** Why it failed, when not a plain mismatch (leak across seeds, undefined flag read ...). */
   message?: string;
+  /** The seed whose run the values come from (for a failure: the first seed that failed). */
+  seed?: number;
 }
 
 /** One clause checked against one example (all seeds). */

@@ -1,0 +1,46 @@
+// Docs as tests: every spec file under spec/ becomes vitest tests, one per example x clause of its stage
+// (counterexamples included), named `<clause id> [<example>]`. A failure shows the Markdown file:line of
+// the failing assertion, expected vs actual, the seed, and the last instructions executed.
+// The engine is interp unless KEXEC_CONTRACT_ENGINE names another.
+
+import { describe, expect, test } from 'vitest';
+import { checkSpec } from '../src/harness/check.ts';
+import { lintLock, readLock } from '../src/harness/lock.ts';
+import { testCases } from '../src/harness/report.ts';
+import { formatMessage, isError } from '../src/plugin/messages.ts';
+import { isEngineName } from '../src/runner/engines.ts';
+import type { EngineName } from '../src/runner/types.ts';
+
+const env = process.env.KEXEC_CONTRACT_ENGINE ?? 'interp';
+const engine: EngineName = isEngineName(env) ? env : 'interp';
+const { documents, messages } = await checkSpec('spec', { engine });
+
+describe('spec', () => {
+  test('spec/ has chapters', () => {
+    expect(documents.length).toBeGreaterThan(0);
+  });
+
+  test('spec/clauses.lock.json matches the clauses (kexec-contract lint)', async () => {
+    const clauses = documents.flatMap((d) => d.clauses);
+    const problems = lintLock(clauses, await readLock());
+    const text = problems.map((p) => (p.place ? `${p.place.file}:${p.place.line}: ${p.message}` : p.message));
+    expect(text, text.join('\n')).toEqual([]);
+  });
+});
+
+for (const doc of documents) {
+  describe(doc.file, () => {
+    // Structure, given, assembly and run-time problems of this file (verdicts are their own tests).
+    test('is well-formed and every example runs', () => {
+      const problems = messages.filter(
+        (m) => m.file === doc.file && isError(m) && m.ruleId !== 'verdict' && m.ruleId !== 'leak',
+      );
+      if (problems.length) throw new Error(problems.map(formatMessage).join('\n'));
+    });
+    for (const t of testCases(doc, documents)) {
+      test(t.name, () => {
+        if (!t.ok) throw new Error(t.failure);
+      });
+    }
+  });
+}
