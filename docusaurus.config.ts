@@ -3,24 +3,20 @@
 // a failing example fails the build with its Markdown file:line. The pages execute nothing.
 //
 // Environment:
-//   KEXEC_CONTRACT_SITE_URL   origin of the deployment, e.g. https://kexec.example.org (citations use it)
-//   KEXEC_CONTRACT_BASE_URL   base path, e.g. /kexec-contract/ (default /)
+//   KEXEC_CONTRACT_SITE_URL, KEXEC_CONTRACT_BASE_URL, KEXEC_CONTRACT_SPEC_VERSION: see src/site/env.ts
 //   KEXEC_CONTRACT_SITE_SAMPLE=1  build the site from the fake sample in src/site/sample (no engines)
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
+import { siteEnv } from './src/site/env.ts';
 
 const siteDir = __dirname;
-const pkg = JSON.parse(readFileSync(path.join(siteDir, 'package.json'), 'utf8')) as { version: string };
 const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
-const url = process.env.KEXEC_CONTRACT_SITE_URL ?? 'http://127.0.0.1:3000';
-const rawBase = process.env.KEXEC_CONTRACT_BASE_URL ?? '/';
-const baseUrl = rawBase.endsWith('/') ? rawBase : rawBase + '/';
-/** The version citations carry for the current (unreleased) spec; released versions carry their own name. */
-const specVersion = process.env.KEXEC_CONTRACT_SPEC_VERSION ?? pkg.version;
+/** specVersion: what citations carry for the current (unreleased) spec; released versions carry their own name. */
+const { url, baseUrl, specVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
 
@@ -28,7 +24,7 @@ export default async function createConfig(): Promise<Config> {
   // The remark plugin is TypeScript; Docusaurus's config loader (jiti) compiles it and what it imports.
   const remarkPlugins = sample
     ? []
-    : [[(await import('./src/plugin/index.ts')).remarkKexecContract, { jsx: true }]];
+    : [[(await import('./src/plugin/index.ts')).remarkKexecContract, { jsx: true, specDir: 'spec' }]];
 
   return {
     title: 'kexec handoff contract',

@@ -129,7 +129,7 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
           disabled={pos === 0}
           aria-label="First step"
         >
-          ⏮
+          « first
         </button>
         <button
           type="button"
@@ -156,7 +156,7 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
           disabled={atEnd}
           aria-label="Final state"
         >
-          ⏭ final
+          final »
         </button>
         <span className="kc-trace-pos" aria-live="polite">
           {atEnd ? `final state (${n} instructions)` : `step ${pos + 1} of ${n}`}

@@ -1,0 +1,100 @@
+// `kexec-contract cite <id>...`: print the citation of a clause exactly as the site's Copy citation button
+// and /r/<id>.txt give it. Reads the spec and the lock only (extraction, no assembler, no engine).
+//   --spec DIR   the spec directory (default spec)
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { citationText, clausePermalink } from '../model/cite.ts';
+import type { Clause } from '../model/types.ts';
+import { loadTree } from '../harness/load.ts';
+import { parseExpectLine } from '../harness/lang.ts';
+import { siteEnv } from '../site/env.ts';
+import { parseLock } from '../site/lock.ts';
+import { docPermalinkPath } from '../site/routes.ts';
+import { tombstonePath } from '../site/ids.ts';
+
+const USAGE = 'usage: kexec-contract cite [--spec DIR] <clause-id>...';
+
+function frontMatterOf(file: string): Record<string, unknown> {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(readFileSync(file, 'utf8'));
+  const fm = m ? parseYaml(m[1]) : undefined;
+  return fm && typeof fm === 'object' ? (fm as Record<string, unknown>) : {};
+}
+
+export default async function cite(argv: string[]): Promise<number> {
+  let specDir = 'spec';
+  const ids: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--spec') specDir = argv[++i] ?? '';
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    } else if (a.startsWith('-')) {
+      process.stderr.write(`kexec-contract cite: unknown option ${a}\n${USAGE}\n`);
+      return 2;
+    } else ids.push(a);
+  }
+  if (ids.length === 0 || !specDir) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  const root = process.cwd();
+  const env = siteEnv(
+    existsSync(path.join(root, 'package.json')) ? root : path.resolve(import.meta.dirname, '../..'),
+  );
+  const tree = await loadTree(specDir, { parseExpectLine });
+  const clauses = new Map<string, { clause: Clause; file: string }>();
+  for (const f of tree.files)
+    for (const c of f.extracted.clauses) clauses.set(c.id, { clause: c, file: f.file });
+  const lockFile = path.join(specDir, 'clauses.lock.json');
+  const lock = parseLock(existsSync(lockFile) ? JSON.parse(readFileSync(lockFile, 'utf8')) : undefined);
+  const versioned = existsSync(path.join(root, 'spec_versions.json'));
+
+  let status = 0;
+  const out: string[] = [];
+  for (const id of ids) {
+    const found = clauses.get(id);
+    if (found) {
+      const page = docPermalinkPath({
+        relative: path.relative(specDir, found.file),
+        frontMatter: frontMatterOf(found.file),
+        baseUrl: env.baseUrl,
+        routeBasePath: 'spec',
+        versionPath: versioned ? 'next' : '',
+      });
+      const c = found.clause;
+      out.push(
+        citationText({
+          id,
+          level: c.level,
+          text: c.text,
+          hash: c.hash,
+          version: env.specVersion,
+          permalink: clausePermalink(env.url, page, id),
+        }),
+      );
+      continue;
+    }
+    const r = lock.retired.find((x) => x.id === id);
+    if (r) {
+      out.push(
+        citationText({
+          id,
+          level: r.level,
+          text: r.text,
+          hash: r.hash,
+          version: env.specVersion,
+          permalink: clausePermalink(env.url, env.baseUrl.replace(/\/$/, '') + tombstonePath(id)),
+          retired: { reason: r.reason, replacement: r.replacement },
+        }),
+      );
+      continue;
+    }
+    process.stderr.write(`kexec-contract cite: no clause "${id}" in ${specDir} or its lock\n`);
+    status = 1;
+  }
+  process.stdout.write(out.join('\n'));
+  return status;
+}
