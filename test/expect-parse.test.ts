@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe as group, expect, it } from 'vitest';
 import { parseAssertion, parseExpectBlock, parseExpression, type Expr } from '../src/model/expect/index.ts';
 import { CONSTANTS, constantValue, describe, hex } from '../src/model/constants.ts';
@@ -50,6 +51,14 @@ group('constants', () => {
     expect(constantValue('PAGE_SIZE')).toBe(0x1000n);
     expect(constantValue('toString')).toBeUndefined();
     expect(Object.keys(CONSTANTS).every((k) => /^[A-Z][A-Z0-9_]*$/.test(k))).toBe(true);
+  });
+
+  it('are all listed in the language reference', () => {
+    const doc = readFileSync(new URL('../docs/reference/expect-language.md', import.meta.url), 'utf8');
+    const missing = Object.entries(CONSTANTS).filter(
+      ([k, c]) => !doc.includes(`\`${k}\``) || !doc.includes(hex(c.value)),
+    );
+    expect(missing.map(([k]) => k)).toEqual([]);
   });
 
   it('describes registers with bit names, highest bit first', () => {
@@ -251,5 +260,19 @@ group('parse errors', () => {
         message: "cr0 has no bit 'XX' (its bits: PE MP EM TS ET NE WP AM NW CD PG)",
       },
     ]);
+  });
+});
+
+group('the language reference', () => {
+  it("shows the parser's real messages in its error table", () => {
+    const doc = readFileSync(new URL('../docs/reference/expect-language.md', import.meta.url), 'utf8');
+    const table = doc.slice(doc.indexOf('## Parse errors'), doc.indexOf('Evaluation adds'));
+    const rows = table.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) {
+      const [input, message] = [...row.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const r = parseAssertion(input!, { symbols: [] });
+      expect(r.ok ? 'parsed' : r.error.message, input).toBe(message);
+    }
   });
 });
