@@ -331,4 +331,23 @@ group('memory', () => {
     expect(run('identity_mapped(0x1234, 0)', ctx).held).toBe(true);
     expect(run('mapped(cp) == 1', ctx).held).toBe(true);
   });
+
+  it('checks identity mappings page by page through 4 KiB, 2 MiB and whole-GiB ranges', () => {
+    // The code under test split [2 MiB, 4 MiB) into 4 KiB pages, all identity but 0x205000.
+    const PT = 0x10000n;
+    const ctx = context((_s, m) => {
+      for (let i = 0n; i < 512n; i++) m.writeU64(PT + i * 8n, (0x200000n + i * 0x1000n) | 3n);
+      m.writeU64(PT + 5n * 8n, 0x900000n | 3n);
+      m.writeU64(0x3008n, PT | 3n); // PD entry 1 -> the page table
+    });
+    expect(run('identity_mapped(0x200000, 0x5000)', ctx).held).toBe(true);
+    expect(run('identity_mapped(0x200000, 0x10000)', ctx).message).toBe(
+      'identity_mapped(0x200000, 0x10000) is false: linear 0x205000 maps to physical 0x900000',
+    );
+    expect(run('identity_mapped(0x206000, 0x1fa000)', ctx).held).toBe(true);
+    expect(run('identity_mapped(0, 0x40000000)', context()).held).toBe(true);
+    expect(run('identity_mapped(0x3ffff000, 0x2000)', context()).message).toBe(
+      'identity_mapped(0x3ffff000, 0x2000) is false: linear 0x40000000 is not mapped (page walk fails with #PF error code 0x0)',
+    );
+  });
 });

@@ -381,19 +381,41 @@ class Evaluator {
     const first = start & ~0xfffn;
     const last = u64(start + len - 1n) & ~0xfffn;
     if (last < first) return result(false, 'the range wraps around the address space');
-    const pages = ((last - first) >> 12n) + 1n;
-    if (pages > 1n << 24n)
-      throw new EvalFailure(`${key}: the range is larger than 64 GiB; check it in parts`, true, e.col);
-    for (let p = first; p <= last; p += 0x1000n) {
+    // Walk leaf page by leaf page: an identity-mapped 2 MiB or 1 GiB page is identity throughout.
+    let steps = 0;
+    for (let p = first; p <= last;) {
+      if (++steps > 1 << 24)
+        throw new EvalFailure(`${key}: more than 2^24 pages to check; check the range in parts`, true, e.col);
       const r = look(p);
       if (r.phys === undefined) return result(false, r.why);
       if (r.phys !== p) return result(false, `linear ${hex(p)} maps to physical ${hex(r.phys)}`);
+      const size = leafSize(mem, state, p);
+      if (size === undefined) break; // paging off: identity everywhere
+      const next = (p & ~(size - 1n)) + size;
+      if (next > MASK64) break;
+      p = next;
     }
     return result(true);
   }
 
   /** Why the last predicate call was false, for the message. */
   why?: string;
+}
+
+/**
+ * The size of the leaf page that maps `linear` (4 KiB, 2 MiB or 1 GiB), read from the page tables;
+ * undefined when paging is off. Only called after `translate` succeeded, so every entry is present.
+ */
+function leafSize(mem: PhysicalMemory, s: CpuState, linear: bigint): bigint | undefined {
+  if ((s.cr0 & (1n << 31n)) === 0n) return undefined;
+  const ADDR = 0x000f_ffff_ffff_f000n;
+  let table = s.cr3 & ADDR;
+  for (let shift = (s.cr4 & (1n << 12n)) !== 0n ? 48n : 39n; shift > 12n; shift -= 9n) {
+    const entry = mem.readU64(table + ((linear >> shift) & 0x1ffn) * 8n);
+    if (shift <= 30n && (entry & 0x80n) !== 0n) return 1n << shift;
+    table = entry & ADDR;
+  }
+  return 0x1000n;
 }
 
 /** How a value reads next to an item: bit names for the registers that have them. */
