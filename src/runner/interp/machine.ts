@@ -185,12 +185,14 @@ export class Machine {
       read: (a, l) => mem.read(a, l),
       write: (a, b) => mem.write(a, b),
       readU64: (a) => {
-        const pa = Number(a) - (Number(a) % PAGE_SIZE);
+        const n = Number(a);
+        const pa = n - (n % PAGE_SIZE);
         if (!ptPages.has(pa)) {
           ptPages.add(pa);
           onWalk();
         }
-        return mem.readU64(a);
+        const dv = this.physPage(pa, false, n);
+        return dv ? dv.getBigUint64(n - pa, true) : 0n;
       },
       writeU64: (a, v) => mem.writeU64(a, v),
       pages: () => mem.pages(),
