@@ -177,20 +177,20 @@ group('parse errors', () => {
   });
 
   it('names unknown bits and fields', () => {
-    expect(error('cr0.PX == 1')).toEqual([1, "cr0 has no bit 'PX'; did you mean 'PE'?"]);
-    expect(error('rflags.if == 0')).toEqual([1, "rflags has no bit 'if'; did you mean 'IF'?"]);
+    expect(error('cr0.PX == 1')).toEqual([5, "cr0 has no bit 'PX'; did you mean 'PE'?"]);
+    expect(error('rflags.if == 0')).toEqual([8, "rflags has no bit 'if'; did you mean 'IF'?"]);
     expect(error('efer.QQQQ == 0')).toEqual([
-      1,
+      6,
       "efer has no bit 'QQQQ' (its bits: SCE LME LMA NXE SVME LMSLE FFXSR TCE AUTOIBRS)",
     ]);
-    expect(error('cs.selecter == 0x10')).toEqual([1, "cs has no field 'selecter'; did you mean 'selector'?"]);
+    expect(error('cs.selecter == 0x10')).toEqual([4, "cs has no field 'selecter'; did you mean 'selector'?"]);
     expect(error('cs == 0x10')).toEqual([
       1,
       "cs needs a field, e.g. 'cs.selector' (fields: selector base limit attributes type s dpl p avl l db g unusable)",
     ]);
-    expect(error('gdtr.size == 0')).toEqual([1, "gdtr has the fields 'base' and 'limit', not 'size'"]);
+    expect(error('gdtr.size == 0')).toEqual([6, "gdtr has the fields 'base' and 'limit', not 'size'"]);
     expect(error('rax.low == 0')).toEqual([
-      1,
+      5,
       "rax has no field 'low' (a general-purpose register is read whole)",
     ]);
     expect(error('cr1 == 0')).toEqual([
@@ -255,7 +255,7 @@ group('parse errors', () => {
       { line: 4, column: 8, endColumn: 8, message: 'expected a value, found the end of the line' },
       {
         line: 6,
-        column: 1,
+        column: 5,
         endColumn: 7,
         message: "cr0 has no bit 'XX' (its bits: PE MP EM TS ET NE WP AM NW CD PG)",
       },

@@ -173,8 +173,10 @@ class Parser {
     }
     const head = parts[0]!;
     const span = { col: t.col, end: t.end };
+    // Where the part after `head.` starts, for errors about a bit or field name.
+    const tail = { col: t.col + (initial ? 'initial.'.length : 0) + head.length + 1, end: t.end };
     const one = (what: string) => {
-      if (parts.length > 1) this.fail(t, `${head} has no field '${parts.slice(1).join('.')}' (${what})`);
+      if (parts.length > 1) this.fail(tail, `${head} has no field '${parts.slice(1).join('.')}' (${what})`);
     };
 
     if ((MEMORY_SIZES as readonly string[]).includes(head)) {
@@ -227,7 +229,7 @@ class Parser {
       const names = REGISTER_BITS[reg].map((f) => f.name);
       if (!names.includes(bit))
         this.fail(
-          t,
+          tail,
           `${reg} has no bit '${bit}'${didYouMean(bit, names) || ` (its bits: ${names.join(' ')})`}`,
         );
       return { kind: 'item', item: { kind: 'bits', reg, bit }, initial, ...span };
@@ -241,7 +243,7 @@ class Parser {
         this.fail(t, `${head} needs a field, e.g. '${head}.selector' (fields: ${fields.join(' ')})`);
       if (!fields.includes(field))
         this.fail(
-          t,
+          tail,
           `${head} has no field '${field}'${didYouMean(field, fields) || ` (fields: ${fields.join(' ')})`}`,
         );
       return {
@@ -254,7 +256,10 @@ class Parser {
     if (head === 'gdtr' || head === 'idtr') {
       const field = parts.slice(1).join('.');
       if (field !== 'base' && field !== 'limit')
-        this.fail(t, `${head} has the fields 'base' and 'limit'${field ? `, not '${field}'` : ''}`);
+        this.fail(
+          field ? tail : t,
+          `${head} has the fields 'base' and 'limit'${field ? `, not '${field}'` : ''}`,
+        );
       return { kind: 'item', item: { kind: 'dtr', table: head, field }, initial, ...span };
     }
     if ((KEYWORDS as readonly string[]).includes(t.text))
