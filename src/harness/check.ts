@@ -142,7 +142,7 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
         if (!stage || !given || invalid.has(f.file)) continue;
         const clauses = (clausesOf.get(stage.id) ?? []).slice().sort((a, b) => a.id.localeCompare(b.id));
         const key = sha256(
-          codeSalt(),
+          codeSalt(engine),
           engine,
           stage.given,
           example.kind,
