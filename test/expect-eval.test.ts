@@ -223,6 +223,22 @@ group('undefined flags', () => {
     );
   });
 
+  it('compares only the defined flags for `rflags unchanged`', () => {
+    const c = context(
+      (s) => {
+        s.rflags = 0x12n; // AF set by the run, undefined
+      },
+      { undefinedFlags: 0x10n },
+    );
+    expect(run('rflags unchanged', c)).toMatchObject({
+      held: true,
+      actual: '0x12 (AF)',
+      expected: '0x2',
+      message: 'compared without the undefined bits 0x10 (AF)',
+      reads: { rflags: 0x2n, 'initial.rflags': 0x2n },
+    });
+  });
+
   it('does not evaluate `undefined` lines', () => {
     expect(run('rflags.AF undefined', ctx())).toEqual({
       held: true,

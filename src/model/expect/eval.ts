@@ -467,12 +467,15 @@ function run(node: AssertionNode, ev: Evaluator): Omit<EvalResult, 'reads' | 're
         const held = pa.every((x, i) => x === pb[i]);
         return held ? { held } : { held, message: `the page changed: ${pageDifference(pa, pb)}` };
       }
-      if (a.u !== 0n || b.u !== 0n) ev.defined(node.subject, 'the item');
-      return {
-        held: a.v === b.v,
-        actual: render(node.subject, a.v, ev),
-        expected: render(node.subject, b.v, ev),
+      // Only defined bits can be claimed unchanged: `rflags unchanged` after an xor ignores AF.
+      const undef = a.u! | b.u!;
+      const r: Omit<EvalResult, 'reads' | 'relative'> = {
+        held: (a.v! & ~undef) === (b.v! & ~undef),
+        actual: render(node.subject, a.v!, ev),
+        expected: render(node.subject, b.v!, ev),
       };
+      if (undef !== 0n) r.message = `compared without the undefined bits ${describe('rflags', undef)}`;
+      return r;
     }
     case 'range': {
       const x = ev.defined(node.value, 'the value');
