@@ -179,14 +179,36 @@ group('initial values', () => {
 });
 
 group('undefined flags', () => {
+  // The code that ran: xor %eax,%eax; nop (the trace's text, the bytes in memory).
   const xor: TraceStep = { rip: 0x100010n, text: 'xor %eax,%eax', changed: { rax: 0n, rflags: 0x46n } };
   const ctx = () =>
     context(
-      (s) => {
+      (s, m) => {
         s.rflags = 0x46n;
+        m.write(0x100010n, new Uint8Array([0x31, 0xc0, 0x90]));
       },
       { undefinedFlags: 0x10n, trace: [xor, { rip: 0x100012n, text: 'nop', changed: {} }] },
     );
+
+  it('names the last instruction that wrote the flag, even when it changed no value', () => {
+    const c = context(
+      (s, m) => {
+        s.rflags = 0x46n;
+        m.write(0x100010n, new Uint8Array([0x31, 0xc0, 0x31, 0xdb, 0x90]));
+      },
+      {
+        undefinedFlags: 0x10n,
+        trace: [
+          xor,
+          { rip: 0x100012n, text: 'xor %ebx,%ebx', changed: { rbx: 0n } },
+          { rip: 0x100014n, text: 'nop', changed: {} },
+        ],
+      },
+    );
+    expect(run('rflags.AF == 0', c).message).toBe(
+      'rflags.AF is architecturally undefined after `xor %ebx,%ebx` at 0x100012; declare it `undefined`',
+    );
+  });
 
   it('refuses to read an undefined flag, naming the instruction that left it so', () => {
     expect(run('rflags.AF == 0', ctx())).toEqual({

@@ -10,6 +10,7 @@ import { isCanonical, translate } from '../../runner/paging.ts';
 import type { CpuState, RunResult, Segment } from '../../runner/types.ts';
 import { REGISTER_BITS, describe, fieldMask, findBit, hex } from '../constants.ts';
 import { MEM_BYTES, type AssertionNode, type Expr, type ItemRef, type ParsedAssertion } from './ast.ts';
+import { lastWriter } from './flag-writer.ts';
 import { didYouMean } from './names.ts';
 
 export interface EvalContext {
@@ -265,21 +266,16 @@ class Evaluator {
       ? `${what} depends on ${them}: mask ${them} out with \`& ~${names.length > 1 ? `(${masks})` : masks}\``
       : `declare ${them} \`undefined\``;
     throw new EvalFailure(
-      `${flags} ${verb} architecturally undefined after ${this.lastFlagWriter()}; ${fix}`,
+      `${flags} ${verb} architecturally undefined after ${this.lastFlagWriter(u)}; ${fix}`,
       true,
       col,
     );
   }
 
-  private lastFlagWriter(): string {
-    const trace = this.ctx.final.trace;
-    if (trace) {
-      for (let i = trace.length - 1; i >= 0; i--) {
-        const step = trace[i]!;
-        if ('rflags' in step.changed) return `\`${step.text}\` at ${hex(step.rip)}`;
-      }
-    }
-    return 'the last instruction that wrote the flags';
+  private lastFlagWriter(flags: bigint): string {
+    const { trace, memory, state } = this.ctx.final;
+    const step = trace && lastWriter(trace, flags, memory, state);
+    return step ? `\`${step.text}\` at ${hex(step.rip)}` : 'the last instruction that wrote the flags';
   }
 
   /** Read `n` bytes at a linear address through the paging state of `state`. */
