@@ -78,6 +78,7 @@ group('comparisons', () => {
       actual: '0x10000 (from cr0 = 0x80050033 (PG|AM|WP|NE|ET|MP|PE))',
       expected: '0x0',
     });
+    expect(run('cr0 == CR0_PG | CR0_PE', ctx)).toMatchObject({ held: false, expected: '0x80000001 (PG|PE)' });
     expect(run('cr0.WP == 0', ctx)).toMatchObject({ held: false, actual: '0x1', reads: { 'cr0.WP': 1n } });
     expect(run('cr0.PG == 1', ctx).held).toBe(true);
   });

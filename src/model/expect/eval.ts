@@ -417,8 +417,8 @@ function leafSize(mem: PhysicalMemory, s: CpuState, linear: bigint): bigint | un
 /** How a value reads next to an item: bit names for the registers that have them. */
 function render(e: Expr, v: bigint, ev: Evaluator, other?: Expr): string {
   if (e.kind === 'item') return describe(ev.itemKey(e.item), v);
-  if ((e.kind === 'num' || e.kind === 'const' || e.kind === 'sym') && other?.kind === 'item')
-    return describe(ev.itemKey(other.item), v);
+  // The value an item is compared with reads like that item: `cr0 == CR0_PG | CR0_PE` shows (PG|PE).
+  if (other?.kind === 'item' && other.item.kind !== 'msr') return describe(ev.itemKey(other.item), v);
   return hex(v);
 }
 
