@@ -13,7 +13,8 @@ import type { EngineName } from '../runner/types.ts';
 import { sha256 } from '../plugin/hash.ts';
 import { specMessage } from '../plugin/messages.ts';
 import type { RuleId } from '../plugin/messages.ts';
-import { ResultCache } from './cache.ts';
+import path from 'node:path';
+import { CACHE_DIR, ResultCache } from './cache.ts';
 import { parseExpectLine, prepareGiven } from './lang.ts';
 import type { StageGiven } from './lang.ts';
 import { loadTree } from './load.ts';
@@ -30,6 +31,8 @@ export interface CheckOptions {
   engine?: EngineName;
   /** Use the on-disk cache (default true); the in-memory cache is always used. */
   cache?: boolean;
+  /** Where the on-disk cache lives (default .cache/kexec-contract under the working directory). */
+  cacheDir?: string;
   /** File contents to use instead of the disk's, by display path. */
   overrides?: Map<string, string>;
   /** Run only the examples of these files (display paths); the rest of the tree is context. */
@@ -48,12 +51,13 @@ export interface CheckResult {
 const memoryCache = new ResultCache<Outcome>(null);
 const diskCaches = new Map<string, ResultCache<Outcome>>();
 
-function cacheFor(useDisk: boolean): ResultCache<Outcome> {
+function cacheFor(useDisk: boolean, dir?: string): ResultCache<Outcome> {
   if (!useDisk) return memoryCache;
-  let c = diskCaches.get(process.cwd());
+  const where = path.resolve(dir ?? CACHE_DIR);
+  let c = diskCaches.get(where);
   if (!c) {
-    c = new ResultCache<Outcome>();
-    diskCaches.set(process.cwd(), c);
+    c = new ResultCache<Outcome>(where);
+    diskCaches.set(where, c);
   }
   return c;
 }
@@ -71,7 +75,7 @@ export async function checkSpec(paths: string | string[], options: CheckOptions 
 
 export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): Promise<CheckResult> {
   const engine = options.engine ?? 'interp';
-  const cache = cacheFor(options.cache ?? true);
+  const cache = cacheFor(options.cache ?? true, options.cacheDir);
   const messages: VFileMessage[] = [...tree.messages];
   const stats = { examples: 0, cached: 0, ran: 0 };
   const push = (reason: string, place: Parameters<typeof specMessage>[1], rule: RuleId) =>
