@@ -182,3 +182,10 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+// The spec-suite figure (bench/spec.ts, issue 4): the whole spec/ through the harness, cold and warm.
+if (!process.argv.includes('--workload')) {
+  const { specBench } = await import('./spec.ts');
+  const engines = (args('--engine').length ? args('--engine') : ['interp']) as EngineName[];
+  for (const e of engines) await specBench(e);
+}
