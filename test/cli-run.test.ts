@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'kexec-contract.js');
 const dir = mkdtempSync(join(tmpdir(), 'kexec-contract-cli-'));
@@ -139,22 +140,36 @@ describe('kexec-contract run errors', () => {
     expect(stderr).toContain(`${src}:2: .incbin is refused`);
   });
 
-  it('exits 2 on usage errors', async () => {
+  it('exits 2 on a usage error', async () => {
+    const { code, stderr } = await cli(['run', file('usage.S', ['hlt']), '--bogus']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--bogus/);
+  });
+
+  it('exits 2 on every kind of usage error (in process)', async () => {
     const src = file('ok.S', ['hlt']);
-    for (const args of [
-      ['run'],
-      ['run', src, '--bogus'],
-      ['run', src, '--engine', 'qemu'],
-      ['run', src, '--set', 'xmm0=1'],
-      ['run', src, '--set', 'rax'],
-      ['run', src, '--until', 'nosuchsymbol'],
-      ['run', src, '--max-steps', '0'],
-      ['run', join(dir, 'missing.S')],
-      ['frobnicate'],
-    ]) {
-      const { code, stderr } = await cli(args);
-      expect({ args, code }).toEqual({ args, code: 2 });
-      expect(stderr).not.toBe('');
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      for (const args of [
+        ['run'],
+        ['run', src, src],
+        ['run', src, '--engine', 'qemu'],
+        ['run', src, '--base', 'lots'],
+        ['run', src, '--set', 'xmm0=1'],
+        ['run', src, '--set', 'rax'],
+        ['run', src, '--set', 'rax=nosuchsymbol'],
+        ['run', src, '--until', 'nosuchsymbol'],
+        ['run', src, '--max-steps', '0'],
+        ['run', join(dir, 'missing.S')],
+        ['frobnicate'],
+        [],
+      ]) {
+        errors.mockClear();
+        expect({ args, code: await main(args) }).toEqual({ args, code: 2 });
+        expect(errors).toHaveBeenCalled();
+      }
+    } finally {
+      errors.mockRestore();
     }
   });
 

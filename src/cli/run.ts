@@ -157,7 +157,7 @@ function traceLine(step: NonNullable<RunResult['trace']>[number], lines: Map<big
   const changed = Object.entries(step.changed).map(([k, v]) => `${k}=${hex(v)}`);
   const mem = (step.mem ?? []).map((m) => `[${hex(m.addr)}]${m.size}=${hex(m.value)}`);
   const where = line === undefined ? '' : `:${line}`;
-  return `${hex(step.rip).padStart(18)}${where.padEnd(6)} ${step.text.padEnd(32)} ${[...changed, ...mem].join(' ')}`;
+  return `${hex(step.rip).padStart(18)}${where.padEnd(6)} ${step.text.padEnd(32)} ${[...changed, ...mem].join(' ')}`.trimEnd();
 }
 
 const RFLAGS_NAMES: [number, string][] = [
@@ -196,7 +196,7 @@ export function formatResult(r: RunResult): string {
     r.stop.vector !== undefined ? `vector ${r.stop.vector}` : '',
     r.stop.errorCode !== undefined ? `error code ${hex(r.stop.errorCode)}` : '',
   ].filter(Boolean);
-  out.push(`stop:   ${r.stop.reason} at ${hex(r.stop.rip)}${extra.length ? ` (${extra.join(', ')})` : ''}`);
+  out.push(`stop:   ${r.stop.reason}, rip ${hex(r.stop.rip)}${extra.length ? ` (${extra.join(', ')})` : ''}`);
   if (r.stop.message) out.push(`        ${r.stop.message}`);
   out.push(`engine: ${r.engine}${r.steps !== undefined ? `, ${r.steps} steps` : ''}`, '');
   for (let i = 0; i < GPRS.length; i += 4) {
