@@ -2,6 +2,7 @@
 // Loading is lazy so that importing this module on a machine without the library does not throw.
 
 import koffi from 'koffi';
+import type { TypeObject } from 'koffi';
 
 export interface UnicornLib {
   uc_open(arch: number, mode: number, out: unknown[]): number;
@@ -17,15 +18,15 @@ export interface UnicornLib {
   uc_reg_read(uc: unknown, reg: number, value: Uint8Array): number;
   uc_emu_start(uc: unknown, begin: bigint, until: bigint, timeout: bigint, count: number): number;
   uc_emu_stop(uc: unknown): number;
-  uc_hook_add: koffi.KoffiFunction;
+  uc_hook_add: (...args: unknown[]) => unknown;
   uc_hook_del(uc: unknown, hh: bigint): number;
   protos: {
-    code: koffi.IKoffiCType;
-    intr: koffi.IKoffiCType;
-    insnIn: koffi.IKoffiCType;
-    insnOut: koffi.IKoffiCType;
-    insnCpuid: koffi.IKoffiCType;
-    eventMem: koffi.IKoffiCType;
+    code: TypeObject;
+    intr: TypeObject;
+    insnIn: TypeObject;
+    insnOut: TypeObject;
+    insnCpuid: TypeObject;
+    eventMem: TypeObject;
   };
 }
 

@@ -4,6 +4,7 @@
 // world's state the way software would; what unicorn cannot represent is listed in gaps.ts.
 
 import koffi from 'koffi';
+import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
 import { translate } from '../paging.ts';
 import {
@@ -94,7 +95,7 @@ const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
 
 class UnicornRun {
   private uc: unknown;
-  private readonly callbacks: koffi.IKoffiRegisteredCallback[] = [];
+  private readonly callbacks: bigint[] = [];
   private readonly until: Set<bigint>;
   private readonly maxSteps: number;
   private steps = 0;
@@ -364,7 +365,7 @@ class UnicornRun {
 
   private hook(
     type: number,
-    proto: koffi.IKoffiCType,
+    proto: TypeObject,
     fn: (...args: never[]) => unknown,
     begin = 1n,
     end = 0n,
