@@ -24,13 +24,19 @@ export function sampleMode(): boolean {
   return process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
 }
 
-/** True when build/ was produced, in the same mode, after the last change to any input. */
+/**
+ * True when build/ was produced, in the same mode, after the last change to any input. A build made by
+ * `npm run build` (no marker) counts when this run uses the default settings.
+ */
 export function buildIsFresh(): boolean {
-  if (!existsSync(MARKER)) return false;
-  const marker = JSON.parse(readFileSync(MARKER, 'utf8')) as { sample: boolean; url: string };
-  if (marker.sample !== sampleMode() || marker.url !== (process.env.KEXEC_CONTRACT_SITE_URL ?? ''))
-    return false;
-  const built = statSync(MARKER).mtimeMs;
+  const index = path.join(BUILD, 'index.html');
+  if (!existsSync(index)) return false;
+  const url = process.env.KEXEC_CONTRACT_SITE_URL ?? '';
+  const marker = existsSync(MARKER)
+    ? (JSON.parse(readFileSync(MARKER, 'utf8')) as { sample: boolean; url: string })
+    : { sample: false, url: '' };
+  if (marker.sample !== sampleMode() || marker.url !== url) return false;
+  const built = statSync(index).mtimeMs;
   return INPUTS.every((i) => newestMtime(path.join(ROOT, i)) < built);
 }
 

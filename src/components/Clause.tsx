@@ -29,43 +29,112 @@ function useOptional<T>(hook: () => T): T | undefined {
   }
 }
 
+/** Rows of several checks side by side once a clause has many (16 GPRs fit in a few lines). */
+function columnsFor(n: number): number {
+  return n > 12 ? 3 : n > 6 ? 2 : 1;
+}
+
 export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactElement | null {
   if (clause.assertions.length === 0) {
     return clause.unchecked ? <p className="kc-unchecked">No machine check: {clause.unchecked}</p> : null;
   }
+  const rows = clause.assertions.map((a) => ({ a, row: splitCheck(a.source, a.kind) }));
+  const cols = columnsFor(rows.length);
+  const height = Math.ceil(rows.length / cols);
+  const lines = Array.from({ length: height }, (_, r) =>
+    Array.from({ length: cols }, (_, c) => rows[c * height + r]).filter((x) => x !== undefined),
+  );
   return (
     <table className="kc-checks">
       <thead>
         <tr>
-          <th>item</th>
-          <th></th>
-          <th>expected</th>
+          {Array.from({ length: cols }, (_, c) => (
+            <React.Fragment key={c}>
+              <th className={c > 0 ? 'kc-col-gap' : undefined}>item</th>
+              <th>expected</th>
+            </React.Fragment>
+          ))}
         </tr>
       </thead>
       <tbody>
-        {clause.assertions.map((a, i) => {
-          const row = splitCheck(a.source, a.kind);
-          return (
-            <tr key={i} className={a.kind === 'undefined' ? 'kc-undefined-row' : undefined}>
-              <td>
-                <code>{row.item}</code>
-              </td>
-              <td>
-                <code>{row.relation}</code>
-              </td>
-              <td>
-                {row.kind === 'undefined' ? (
-                  <span className="kc-badge kc-level-undefined">undefined</span>
-                ) : (
-                  <code>{row.expected}</code>
-                )}
-                {row.comment && <span className="kc-comment"> {row.comment}</span>}
-              </td>
-            </tr>
-          );
-        })}
+        {lines.map((line, r) => (
+          <tr key={r}>
+            {line.map(({ a, row }, c) => (
+              <React.Fragment key={c}>
+                <td
+                  className={`${c > 0 ? 'kc-col-gap' : ''} ${a.kind === 'undefined' ? 'kc-undefined-row' : ''}`}
+                >
+                  <code>{row.item}</code>
+                </td>
+                <td className={a.kind === 'undefined' ? 'kc-undefined-row' : undefined}>
+                  {row.kind === 'undefined' ? (
+                    <span className="kc-badge kc-level-undefined">undefined</span>
+                  ) : (
+                    <code>
+                      {row.relation && row.relation !== '==' ? `${row.relation} ` : ''}
+                      {row.expected}
+                    </code>
+                  )}
+                  {row.comment && <span className="kc-comment"> {row.comment}</span>}
+                </td>
+              </React.Fragment>
+            ))}
+          </tr>
+        ))}
       </tbody>
     </table>
+  );
+}
+
+/** The runs that exercised a clause: examples, the counterexamples built to violate it, the rest folded. */
+export function ClauseRuns({
+  stage,
+  verdicts,
+}: {
+  stage: string;
+  verdicts: Verdict[];
+}): React.ReactElement | null {
+  const site = useSiteData();
+  if (verdicts.length === 0) return <p className="kc-unchecked">No example exercises this clause.</p>;
+  const item = (v: Verdict) => {
+    const ex = site.exampleIndex[exampleKey(stage, v.example)];
+    const name = <code>{v.example}</code>;
+    return (
+      <li key={`${v.kind}/${v.example}`}>
+        <VerdictBadge held={v.held} intended={!v.held && !v.expectedToHold} />{' '}
+        {ex ? <Link to={ex.href}>{name}</Link> : name}
+        {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected verdict</strong>}
+      </li>
+    );
+  };
+  const examples = verdicts.filter((v) => v.kind === 'example');
+  const targeted = verdicts.filter(
+    (v) => v.kind === 'counterexample' && (!v.expectedToHold || v.held !== v.expectedToHold),
+  );
+  const others = verdicts.filter((v) => v.kind === 'counterexample' && v.expectedToHold && v.held);
+  return (
+    <div className="kc-clause-runs">
+      <div>
+        <span className="kc-runs-label">examples</span>
+        <ul className="kc-inline-list">
+          {examples.length ? examples.map(item) : <li className="kc-muted">none</li>}
+        </ul>
+      </div>
+      {targeted.length > 0 && (
+        <div>
+          <span className="kc-runs-label">counterexamples violating it</span>
+          <ul className="kc-inline-list">{targeted.map(item)}</ul>
+        </div>
+      )}
+      {others.length > 0 && (
+        <details>
+          <summary className="kc-muted">
+            {others.length} other counterexample{others.length === 1 ? '' : 's'} of stage {stage} hold it
+          </summary>
+          <ul className="kc-inline-list">{others.map(item)}</ul>
+        </details>
+      )}
+    </div>
   );
 }
 
@@ -108,23 +177,8 @@ export default function Clause(props: {
       </header>
       <div className="kc-clause-body">{props.children}</div>
       <ChecksTable clause={clause} />
-      {verdicts.length > 0 && (
-        <ul className="kc-clause-verdicts">
-          {verdicts.map((v) => {
-            const ex = site.exampleIndex[exampleKey(clause.stage, v.example)];
-            const name = <code>{v.example}</code>;
-            return (
-              <li key={`${v.kind}/${v.example}`}>
-                <VerdictBadge held={v.held} intended={!v.held && !v.expectedToHold} />{' '}
-                {v.kind === 'counterexample' && <span className="kc-badge kc-counter">counterexample</span>}{' '}
-                {ex ? <Link to={ex.href}>{name}</Link> : name}
-                {v.held !== v.expectedToHold && (
-                  <strong className="kc-unexpected"> unexpected verdict</strong>
-                )}
-              </li>
-            );
-          })}
-        </ul>
+      {clause.assertions.some((a) => a.kind === 'check') && (
+        <ClauseRuns stage={clause.stage} verdicts={verdicts} />
       )}
     </section>
   );

@@ -23,6 +23,8 @@ export interface SitePluginOptions {
   version: string;
   /** A JSON file of SpecDocument[] used instead of running checkSpec (site development with fake data). */
   documents?: string;
+  /** Publish a spec that does not check instead of failing the build (errors are printed). */
+  allowFailures?: boolean;
   /** Where the static files (clauses.json, r/*.txt) are written; must be one of the site's staticDirectories. */
   staticDir: string;
 }
@@ -71,6 +73,7 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
       const documents = await loadSpecDocuments(
         specDir,
         options.documents && path.resolve(context.siteDir, options.documents),
+        options.allowFailures,
       );
       const lockText = await readOptional(path.join(specDir, 'clauses.lock.json'));
       const implText = await readOptional(path.join(specDir, 'implementations.yaml'));

@@ -9,8 +9,24 @@ import LevelBadge, { VerdictBadge } from '../LevelBadge.tsx';
 
 type Run = CoverageRow['examples'][number];
 
-function Runs({ runs }: { runs: Run[] }): React.ReactElement {
+function Runs({ runs, fold }: { runs: Run[]; fold?: boolean }): React.ReactElement {
   if (runs.length === 0) return <span className="kc-muted">none</span>;
+  if (fold) {
+    // Counterexamples aimed at other clauses of the stage hold this one: count them, list on demand.
+    const aimed = runs.filter((r) => !r.expectedToHold || r.held !== r.expectedToHold);
+    const rest = runs.filter((r) => r.expectedToHold && r.held);
+    return (
+      <>
+        {aimed.length > 0 ? <Runs runs={aimed} /> : <span className="kc-muted">none aimed at it</span>}
+        {rest.length > 0 && (
+          <details>
+            <summary className="kc-muted">{rest.length} others hold it</summary>
+            <Runs runs={rest} />
+          </details>
+        )}
+      </>
+    );
+  }
   return (
     <ul className="kc-plain-list">
       {runs.map((r) => (
@@ -52,7 +68,7 @@ export default function CoveragePage({
               <th>level</th>
               <th>checks</th>
               <th>examples</th>
-              <th>counterexamples</th>
+              <th>counterexamples aimed at it</th>
             </tr>
           </thead>
           <tbody>
@@ -75,25 +91,23 @@ export default function CoveragePage({
                   {r.checks.length === 0 && r.undefinedItems.length === 0 ? (
                     <span className="kc-muted">none</span>
                   ) : (
-                    <ul className="kc-plain-list">
+                    <div className="kc-check-chips">
                       {r.checks.map((c, i) => (
-                        <li key={i}>
-                          <code>{c}</code>
-                        </li>
+                        <code key={i}>{c}</code>
                       ))}
                       {r.undefinedItems.map((c, i) => (
-                        <li key={`u${i}`} className="kc-muted">
-                          <code>{c}</code>
-                        </li>
+                        <code key={`u${i}`} className="kc-muted">
+                          {c}
+                        </code>
                       ))}
-                    </ul>
+                    </div>
                   )}
                 </td>
                 <td>
                   <Runs runs={r.examples} />
                 </td>
                 <td>
-                  <Runs runs={r.counterexamples} />
+                  <Runs runs={r.counterexamples} fold />
                 </td>
               </tr>
             ))}

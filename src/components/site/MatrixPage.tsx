@@ -7,7 +7,19 @@ import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import type { Matrix } from '../../site/data.ts';
 
-const LABEL = { conforms: '✓ conforms', violates: '✗ violates', 'n/a': 'n/a' } as const;
+const SYMBOL = { conforms: '✓', violates: '✗', 'n/a': '·' } as const;
+const LABEL = { conforms: 'conforms', violates: 'violates', 'n/a': 'not applicable' } as const;
+
+/** Consecutive columns of the same stage, for the header row that groups them. */
+function stageGroups(stages: string[]): { stage: string; span: number }[] {
+  const groups: { stage: string; span: number }[] = [];
+  for (const s of stages) {
+    const last = groups.at(-1);
+    if (last && last.stage === s) last.span++;
+    else groups.push({ stage: s, span: 1 });
+  }
+  return groups;
+}
 
 export default function MatrixPage({ data }: { data: Matrix }): React.ReactElement {
   return (
@@ -26,10 +38,24 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
           <p className="kc-muted">No implementations are listed in spec/implementations.yaml.</p>
         ) : (
           <div className="kc-scroll">
+            <p className="kc-legend kc-small">
+              <span>✓ conforms</span>
+              <span>✗ violates</span>
+              <span>· not applicable (no model on that stage)</span>
+            </p>
             <table className="kc-matrix">
               <thead>
                 <tr>
-                  <th>implementation</th>
+                  <th rowSpan={2} className="kc-impl">
+                    implementation
+                  </th>
+                  {stageGroups(data.clauses.map((c) => c.stage)).map((g, i) => (
+                    <th key={i} colSpan={g.span} className="kc-stage-head">
+                      stage {g.stage}
+                    </th>
+                  ))}
+                </tr>
+                <tr>
                   {data.clauses.map((c) => (
                     <th key={c.id} className="kc-matrix-col">
                       <Link to={c.href}>
@@ -42,9 +68,11 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
               <tbody>
                 {data.implementations.map((impl, i) => (
                   <tr key={impl.id} data-impl={impl.id}>
-                    <th>
-                      {impl.name} {impl.version}
-                      {impl.source && <div className="kc-muted kc-small">{impl.source}</div>}
+                    <th className="kc-impl" title={[impl.version, impl.source].filter(Boolean).join('\n')}>
+                      {impl.name}
+                      <div className="kc-muted kc-small">
+                        <code>{impl.id}</code>
+                      </div>
                     </th>
                     {data.cells[i].map((cell, j) => (
                       <td
@@ -52,16 +80,37 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
                         className={`kc-cell kc-cell-${cell.state === 'n/a' ? 'na' : cell.state}`}
                       >
                         {cell.state === 'n/a' ? (
-                          <span title="no example of this implementation exercises the clause">
-                            {LABEL['n/a']}
+                          <span title={LABEL['n/a']} aria-label={LABEL['n/a']}>
+                            {SYMBOL['n/a']}
                           </span>
                         ) : (
-                          <Link to={cell.href} title={`example ${cell.example}`}>
-                            {LABEL[cell.state]}
+                          <Link
+                            to={cell.href}
+                            title={`${LABEL[cell.state]}: example ${cell.example}`}
+                            aria-label={`${LABEL[cell.state]} (${cell.example})`}
+                          >
+                            {SYMBOL[cell.state]}
                           </Link>
                         )}
                       </td>
                     ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <h2>Sources</h2>
+            <table className="kc-small">
+              <tbody>
+                {data.implementations.map((impl) => (
+                  <tr key={impl.id}>
+                    <th>
+                      <code>{impl.id}</code>
+                    </th>
+                    <td>{impl.name}</td>
+                    <td>
+                      <code>{impl.version}</code>
+                    </td>
+                    <td>{impl.source}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import type { SpecDocument } from '../src/model/types.ts';
+import { buildSiteData, parseImplementations } from '../src/site/data.ts';
+import { parseLock } from '../src/site/lock.ts';
+import { docPermalinkPath } from '../src/site/routes.ts';
+
+// The fake sample the site is developed against: one stage, an example and a counterexample.
+const SAMPLE = path.resolve(import.meta.dirname, '../src/site/sample');
+const documents = JSON.parse(readFileSync(path.join(SAMPLE, 'documents.json'), 'utf8')) as SpecDocument[];
+const lock = parseLock(JSON.parse(readFileSync(path.join(SAMPLE, 'clauses.lock.json'), 'utf8')));
+const implementations = parseImplementations(
+  parseYaml(readFileSync(path.join(SAMPLE, 'implementations.yaml'), 'utf8')),
+);
+
+const data = buildSiteData({
+  documents,
+  retired: lock.retired,
+  implementations,
+  version: '1.0',
+  siteUrl: 'https://kexec.example.org',
+  baseUrl: '/kc/',
+  pageOf: (file) => (file === 'src/site/sample/k2p.mdx' ? '/kc/spec/k2p' : undefined),
+});
+
+describe('buildSiteData', () => {
+  it('makes one clauses.json record per clause and per retired ID', () => {
+    expect(data.records.map((r) => [r.id, r.level, r.status, r.checked])).toEqual([
+      ['k2p.gpr.zero', 'MUST', 'active', true],
+      ['k2p.rflags.if', 'MUST', 'active', true],
+      ['k2p.rflags.af', 'undefined', 'active', false],
+      ['k2p.stack.zero', 'SHOULD', 'active', false],
+      ['k2p.old.r10', 'MUST', 'retired', false],
+    ]);
+    expect(data.records[0].results).toEqual([
+      { example: 'linux-6.18', kind: 'example', held: true },
+      { example: 'linux-2.6.32', kind: 'counterexample', held: false },
+    ]);
+    expect(data.records.every((r) => r.version === '1.0')).toBe(true);
+  });
+
+  it('cites clauses at their page and retired IDs at their tombstone', () => {
+    expect(data.citations['k2p.gpr.zero'].trimEnd().split('\n').at(-1)).toBe(
+      'https://kexec.example.org/kc/spec/k2p#k2p.gpr.zero',
+    );
+    expect(data.citations['k2p.old.r10']).toMatch(/Replaced by\s+k2p\.gpr\.zero\./);
+    expect(data.citations['k2p.old.r10'].trimEnd().split('\n').at(-1)).toBe(
+      'https://kexec.example.org/kc/retired/k2p.old.r10',
+    );
+    expect(data.retired[0].replacementHref).toBe('/kc/spec/k2p#k2p.gpr.zero');
+  });
+
+  it('flags clauses without a check or an example on the coverage page', () => {
+    const gaps = Object.fromEntries(data.coverage.map((r) => [r.id, r.gaps]));
+    expect(gaps['k2p.gpr.zero']).toEqual([]);
+    expect(gaps['k2p.stack.zero']).toEqual(['unchecked: needs the control page layout']);
+    expect(gaps['k2p.rflags.af']).toEqual([]); // undefined clauses are documentation, not gaps
+    expect(data.summary).toMatchObject({
+      clauses: 4,
+      checked: 2,
+      unchecked: 1,
+      passed: 2,
+      failed: 0,
+      retired: 1,
+    });
+  });
+
+  it("fills the matrix from the verdicts of each implementation's examples", () => {
+    expect(data.matrix.clauses.map((c) => c.id)).toEqual(['k2p.gpr.zero', 'k2p.rflags.if']);
+    const row = (id: string) =>
+      data.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    expect(row('linux-6.18')).toEqual(['conforms', 'conforms']);
+    expect(row('linux-2.6.32')).toEqual(['violates', 'conforms']);
+    expect(row('xen')).toEqual(['n/a', 'n/a']);
+    const cell = data.matrix.cells[1][0];
+    expect(cell.state === 'violates' && cell.href).toBe('/kc/spec/k2p#example-k2p-linux-2.6.32');
+  });
+});
+
+describe('docPermalinkPath', () => {
+  const at = (relative: string, frontMatter: Record<string, unknown> = {}, versionPath = '') =>
+    docPermalinkPath({ relative, frontMatter, baseUrl: '/', routeBasePath: 'spec', versionPath });
+
+  it('strips number prefixes and follows slug, id and index the way the docs plugin does', () => {
+    expect(at('02-kernel-to-purgatory.md')).toBe('/spec/kernel-to-purgatory');
+    expect(at('index.md')).toBe('/spec');
+    expect(at('01-stages/03-k2p.md')).toBe('/spec/stages/k2p');
+    expect(at('x.md', { slug: '/' })).toBe('/spec');
+    expect(at('a/x.md', { slug: 'y' })).toBe('/spec/a/y');
+    expect(at('x.md', { id: 'z' })).toBe('/spec/z');
+    expect(at('x.md', {}, 'next')).toBe('/spec/next/x');
+  });
+});
