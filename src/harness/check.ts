@@ -49,6 +49,7 @@ export interface CheckResult {
 }
 
 const memoryCache = new ResultCache<Outcome>(null);
+const inflight = new Map<string, Promise<Outcome | undefined>>();
 const diskCaches = new Map<string, ResultCache<Outcome>>();
 
 function cacheFor(useDisk: boolean, dir?: string): ResultCache<Outcome> {
@@ -158,74 +159,87 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
       }
       stats.examples += jobs.length;
       for (const j of jobs) j.outcome = await cache.get(j.key);
+      // Another call (the site plugin and the remark plugin run side by side) may be running the same
+      // example right now: wait for it instead of running it twice.
+      for (const j of jobs) if (!j.outcome && inflight.has(j.key)) j.outcome = await inflight.get(j.key);
       const misses = jobs.filter((j) => !j.outcome);
       stats.cached += jobs.length - misses.length;
-
-      // One assembler batch for the whole document: its examples, and the snippets of their stages.
-      const stagesNeeded = [...new Set(misses.map((j) => j.stage))];
-      const snippetJobs = stagesNeeded.flatMap((s) =>
-        givens.get(s.id)!.snippets.map((b) => ({ stage: s, b })),
-      );
-      const assembled = await assembleAll([
-        ...misses.map((j) => ({
-          source: withWorldSymbols(j.example.source, j.given.spec.symbols),
-          base: j.given.codeBase,
-          file: j.example.place.file,
-          lineOffset: j.example.place.line,
-        })),
-        ...snippetJobs.map((s) => s.b),
-      ]);
-      const snippetsOf = new Map<string, { bytes: Uint8Array }[] | null>();
-      snippetJobs.forEach((s, i) => {
-        const out = assembled[misses.length + i]!;
-        const list = snippetsOf.get(s.stage.id);
-        if (list === null) return;
-        if (!out.ok) {
-          for (const d of out.diagnostics)
-            push(`stage "${s.stage.id}" given: ${d.message}`, d.place, 'given');
-          snippetsOf.set(s.stage.id, null);
-        } else snippetsOf.set(s.stage.id, [...(list ?? []), out]);
-      });
-      for (let i = 0; i < misses.length; i++) {
-        const j = misses[i]!;
-        const asm = assembled[i]!;
-        if (!asm.ok) {
-          for (const d of asm.diagnostics)
-            push(`${j.example.kind} "${j.example.name}": ${d.message}`, d.place, 'assembly');
-          continue;
-        }
-        const snippets = snippetsOf.get(j.stage.id);
-        if (snippets === null) continue; // the stage's own code does not assemble: reported above
-        if (engineProblem) {
-          push(
-            `${j.example.kind} "${j.example.name}" cannot run: ${engineProblem}`,
-            j.example.place,
-            'engine',
-          );
-          continue;
-        }
-        try {
-          j.outcome = await runExample({
-            engine,
-            given: j.given,
-            clauses: j.clauses,
-            example: j.example,
-            code: asm,
-            snippets: snippets ?? [],
-          });
-        } catch (e) {
-          if (e instanceof GivenBuildError) {
+      const settle = new Map<string, (o: Outcome | undefined) => void>();
+      for (const j of misses) {
+        inflight.set(j.key, new Promise((resolve) => settle.set(j.key, resolve)));
+      }
+      try {
+        // One assembler batch for the whole document: its examples, and the snippets of their stages.
+        const stagesNeeded = [...new Set(misses.map((j) => j.stage))];
+        const snippetJobs = stagesNeeded.flatMap((s) =>
+          givens.get(s.id)!.snippets.map((b) => ({ stage: s, b })),
+        );
+        const assembled = await assembleAll([
+          ...misses.map((j) => ({
+            source: withWorldSymbols(j.example.source, j.given.spec.symbols),
+            base: j.given.codeBase,
+            file: j.example.place.file,
+            lineOffset: j.example.place.line,
+          })),
+          ...snippetJobs.map((s) => s.b),
+        ]);
+        const snippetsOf = new Map<string, { bytes: Uint8Array }[] | null>();
+        snippetJobs.forEach((s, i) => {
+          const out = assembled[misses.length + i]!;
+          const list = snippetsOf.get(s.stage.id);
+          if (list === null) return;
+          if (!out.ok) {
+            for (const d of out.diagnostics)
+              push(`stage "${s.stage.id}" given: ${d.message}`, d.place, 'given');
+            snippetsOf.set(s.stage.id, null);
+          } else snippetsOf.set(s.stage.id, [...(list ?? []), out]);
+        });
+        for (let i = 0; i < misses.length; i++) {
+          const j = misses[i]!;
+          const asm = assembled[i]!;
+          if (!asm.ok) {
+            for (const d of asm.diagnostics)
+              push(`${j.example.kind} "${j.example.name}": ${d.message}`, d.place, 'assembly');
+            continue;
+          }
+          const snippets = snippetsOf.get(j.stage.id);
+          if (snippets === null) continue; // the stage's own code does not assemble: reported above
+          if (engineProblem) {
             push(
-              `stage "${j.stage.id}" given, for ${j.example.kind} "${j.example.name}": ${e.message}`,
-              { file: j.stage.place.file, line: j.stage.place.line + e.line, column: e.column },
-              'given',
+              `${j.example.kind} "${j.example.name}" cannot run: ${engineProblem}`,
+              j.example.place,
+              'engine',
             );
             continue;
           }
-          throw e;
+          try {
+            j.outcome = await runExample({
+              engine,
+              given: j.given,
+              clauses: j.clauses,
+              example: j.example,
+              code: asm,
+              snippets: snippets ?? [],
+            });
+          } catch (e) {
+            if (e instanceof GivenBuildError) {
+              push(
+                `stage "${j.stage.id}" given, for ${j.example.kind} "${j.example.name}": ${e.message}`,
+                { file: j.stage.place.file, line: j.stage.place.line + e.line, column: e.column },
+                'given',
+              );
+              continue;
+            }
+            throw e;
+          }
+          stats.ran++;
+          await cache.set(j.key, j.outcome);
         }
-        stats.ran++;
-        await cache.set(j.key, j.outcome);
+      } finally {
+        for (const j of misses) {
+          settle.get(j.key)!(j.outcome);
+          inflight.delete(j.key);
+        }
       }
 
       for (const j of jobs) {
