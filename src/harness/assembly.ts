@@ -55,7 +55,8 @@ export function withWorldSymbols(source: string, symbols: Record<string, bigint>
   const extra: string[] = [];
   for (const [name, value] of Object.entries(symbols)) {
     if (!ASM_NAME.test(name)) continue;
-    const word = new RegExp(`(^|[^\\w.$])${name}(?![\\w$])`, 'm');
+    // `$name` is an immediate in AT&T syntax, so `$` may precede the name.
+    const word = new RegExp(`(^|[^\\w.])${name}(?![\\w$.])`, 'm');
     const defined = new RegExp(
       `(^|[\\s;])${name}\\s*:|\\.(set|equ|equiv)\\s+${name}\\b|^\\s*${name}\\s*=`,
       'm',
