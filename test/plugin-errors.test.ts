@@ -166,6 +166,15 @@ const RUNTIME: Record<
       /^example "spin" did not reach the stage's stop point: budget at 0x100000: /,
     ],
   ],
+  'unknown-symbol.md': [
+    [
+      'unknown-symbol.md',
+      12,
+      23,
+      'expect-syntax',
+      `clause "s.stack.page": unknown name 'contrl_page'; did you mean 'control_page'?`,
+    ],
+  ],
   'given-error.md': [['given-error.md', 4, 8, 'given', `stage "s" given: until: unknown name 'entyr'`]],
   'verdict.md': [
     [

@@ -24,6 +24,7 @@ import type { Outcome } from './run.ts';
 import { codeSalt } from './salt.ts';
 import { assembleAll, withWorldSymbols } from './assembly.ts';
 import { GivenBuildError } from '../model/given.ts';
+import { parseAssertion } from '../model/expect/index.ts';
 import { EngineUnavailableError, getEngine } from '../runner/engines.ts';
 
 export interface CheckOptions {
@@ -110,6 +111,18 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
     const list = clausesOf.get(c.stage) ?? [];
     list.push(c);
     clausesOf.set(c.stage, list);
+    // Names in checks must be the stage's symbols (or code labels): catch typos at the exact column.
+    const given = givens.get(c.stage);
+    if (!given) continue;
+    for (const a of c.assertions) {
+      const r = parseAssertion(a.source, { symbols: Object.keys(given.spec.symbols), allowCodeLabels: true });
+      if (r.ok) continue;
+      push(
+        `clause "${c.id}": ${r.error.message}`,
+        { ...a.place, column: (a.place.column ?? 1) + r.error.column - 1 },
+        'expect-syntax',
+      );
+    }
   }
   const invalid = new Set(
     messages
