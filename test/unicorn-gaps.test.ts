@@ -9,7 +9,7 @@ import { UNICORN_GAPS, unicornGap } from '../src/runner/unicorn/gaps.ts';
 import { unicornEngine } from '../src/runner/unicorn/index.ts';
 import type { World } from '../src/runner/types.ts';
 
-const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (6 cases)');
+const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (9 cases)');
 
 const PROGRAMS = {
   cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nmov $7, %ebx\nhlt',
@@ -17,6 +17,9 @@ const PROGRAMS = {
   eferNxe: 'mov $0xc0000080, %ecx\nrdmsr\nor $0x801, %eax\nwrmsr\nrdmsr\nmov %eax, %ebx\nhlt',
   alias: 'mov $0x40000000, %eax\nmov (%rax), %rbx\nhlt',
   ud: 'ud2\nhandler: mov $0x99, %ebx\nhlt',
+  rdmsrUnknown: 'mov $0x12345678, %ecx\nmov $-1, %eax\nrdmsr\nmov %eax, %ebx\nhlt',
+  notPresent: 'mov $0x80000000, %eax\nmov (%rax), %rbx\nhlt',
+  jumpNonCanonical: 'movabs $0x0000800000000000, %rax\njmp *%rax',
   pgWithoutPae: '.code32\nmov %cr0, %eax\nor $0x80000000, %eax\nmov %eax, %cr0\nmov %cr0, %ebx\nhlt\n.code64',
 };
 type Name = keyof typeof PROGRAMS;
@@ -40,6 +43,8 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
       'cr-write-no-gp',
       'efer-nxe-sce',
       'virtual-as-physical',
+      'msr-no-gp',
+      'non-canonical-branch-target',
       'guest-idt-unused',
     ]);
     for (const g of UNICORN_GAPS) expect(g.description.length).toBeGreaterThan(40);
@@ -84,6 +89,32 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
     const r = await unicornEngine.run(w);
     expect(r.stop).toMatchObject({ reason: 'memory', address: 0x4000_0000n });
     expect(gapOf(w, r)).toBe('virtual-as-physical');
+  });
+
+  test('msr-no-gp: rdmsr of an MSR that does not exist reads zero instead of #GP', async () => {
+    const w = programWorld(bins.rdmsrUnknown!);
+    const r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt');
+    expect(r.state.gpr.rbx).toBe(0n);
+    const reference = {
+      ...r,
+      stop: { reason: 'triple-fault' as const, vector: 13, rip: CODE_BASE + 10n, message: '#GP' },
+    };
+    expect(unicornGap({ world: w, unicorn: r, reference })?.gap.id).toBe('msr-no-gp');
+  });
+
+  test('virtual-as-physical: a non-present page and a non-canonical address stop as unmapped', async () => {
+    const w = programWorld(bins.notPresent!);
+    const r = await unicornEngine.run(w);
+    expect(r.stop).toMatchObject({ reason: 'memory', address: 0x8000_0000n }); // a CPU: #PF, CR2
+    expect(gapOf(w, r)).toBe('virtual-as-physical');
+  });
+
+  test('non-canonical-branch-target: #GP is reported at the target, not the jump', async () => {
+    const w = programWorld(bins.jumpNonCanonical!);
+    const r = await unicornEngine.run(w);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 13, rip: 0x8000_0000_0000n });
+    expect(gapOf(w, r)).toBe('non-canonical-branch-target');
   });
 
   test('guest-idt-unused: #UD with a handler in the IDT stops instead of running it', async () => {

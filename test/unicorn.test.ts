@@ -132,9 +132,10 @@ describe.runIf(gate.available)('unicorn engine', () => {
     expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 6, rip: CODE_BASE + 1n });
   });
 
-  test('int3 reports vector 3 after the instruction (a trap)', async () => {
+  test('int3 reports vector 3 at the instruction', async () => {
     const r = await run('int3');
-    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 3, rip: CODE_BASE + 2n });
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 3, rip: CODE_BASE + 1n });
+    expect(r.state.rip).toBe(CODE_BASE + 1n); // reported at the instruction, like the interpreter
   });
 
   test('an access outside RAM stops with reason memory and the address', async () => {

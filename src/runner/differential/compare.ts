@@ -65,3 +65,44 @@ export function flagNames(mask: bigint): string {
     .map(([n]) => n)
     .join(' ');
 }
+
+/**
+ * The first difference on everything a system-level case can change: the common items above, then
+ * CR0/CR2/CR3/CR4/EFER, segment selectors (and, with `caches`, their hidden parts), GDTR, IDTR and the
+ * port I/O events. A vector or error code one engine does not report (KVM's triple fault) is skipped.
+ */
+export function firstSystemDifference(
+  a: RunResult,
+  b: RunResult,
+  undefinedFlags: bigint,
+  opts: { caches: boolean },
+): Difference | undefined {
+  if (a.stop.reason !== b.stop.reason) return { item: 'stop', a: a.stop.message, b: b.stop.message };
+  if (a.stop.vector !== undefined && b.stop.vector !== undefined && a.stop.vector !== b.stop.vector)
+    return { item: 'stop.vector', a: String(a.stop.vector), b: String(b.stop.vector) };
+  const rest = firstDifference({ ...a, stop: b.stop }, b, undefinedFlags);
+  if (rest) return rest;
+  for (const k of ['cr0', 'cr2', 'cr3', 'cr4', 'efer'] as const)
+    if (a.state[k] !== b.state[k]) return { item: k, a: hex(a.state[k]), b: hex(b.state[k]) };
+  for (const s of ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const) {
+    const x = a.state.seg[s];
+    const y = b.state.seg[s];
+    if (x.selector !== y.selector)
+      return { item: `${s}.selector`, a: hex(BigInt(x.selector)), b: hex(BigInt(y.selector)) };
+    if (!opts.caches || x.attributes & 0x10000 || y.attributes & 0x10000) continue;
+    if (x.base !== y.base) return { item: `${s}.base`, a: hex(x.base), b: hex(y.base) };
+    // Accessed (bit 0) is set by loads on some paths and not others; it changes nothing.
+    if ((x.attributes | 1) !== (y.attributes | 1))
+      return { item: `${s}.attributes`, a: hex(BigInt(x.attributes)), b: hex(BigInt(y.attributes)) };
+  }
+  for (const t of ['gdtr', 'idtr'] as const) {
+    if (a.state[t].base !== b.state[t].base)
+      return { item: `${t}.base`, a: hex(a.state[t].base), b: hex(b.state[t].base) };
+    if (a.state[t].limit !== b.state[t].limit)
+      return { item: `${t}.limit`, a: hex(BigInt(a.state[t].limit)), b: hex(BigInt(b.state[t].limit)) };
+  }
+  const pa = JSON.stringify(a.ports);
+  const pb = JSON.stringify(b.ports);
+  if (pa !== pb) return { item: 'ports', a: pa, b: pb };
+  return undefined;
+}

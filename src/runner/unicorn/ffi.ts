@@ -20,6 +20,7 @@ export interface UnicornLib {
   uc_emu_stop(uc: unknown): number;
   uc_hook_add: (...args: unknown[]) => unknown;
   uc_hook_del(uc: unknown, hh: bigint): number;
+  uc_ctl: (...args: unknown[]) => unknown;
   protos: {
     code: TypeObject;
     intr: TypeObject;
@@ -67,6 +68,7 @@ export function loadUnicorn(): UnicornLib | Error {
         'int uc_hook_add(uc_engine *uc, _Out_ size_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)',
       ),
       uc_hook_del: lib.func('int uc_hook_del(uc_engine *uc, size_t hh)'),
+      uc_ctl: lib.func('int uc_ctl(uc_engine *uc, uint32_t control, ...)'),
       protos: {
         code: koffi.proto('void uc_cb_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)'),
         intr: koffi.proto('void uc_cb_intr(uc_engine *uc, uint32_t intno, void *user)'),

@@ -83,21 +83,59 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
   {
     id: 'virtual-as-physical',
     description:
-      'after a successful page walk unicorn checks the virtual address, not the physical one, against its ' +
-      'mapped memory: an access through a non-identity mapping whose virtual address is not RAM stops as ' +
-      '"unmapped"',
+      'unicorn checks the virtual address, not the physical one, against its mapped memory: an access whose ' +
+      'virtual address is not RAM stops as "unmapped" — also through a valid non-identity mapping (should ' +
+      'succeed), a non-present entry (should #PF) or at a non-canonical address (should #GP/#SS)',
     classify(c) {
       const s = c.unicorn.stop;
       if (s.reason !== 'memory' || s.address === undefined) return undefined;
       if ((c.unicorn.state.cr0 & CR0_PG) === 0n) return undefined;
+      const a = s.address;
+      const top = a >> 47n;
+      if (top !== 0n && top !== 0x1_ffffn)
+        return `0x${a.toString(16)} is non-canonical (a CPU raises #GP/#SS)`;
       try {
-        const t = translate(c.unicorn.memory, c.unicorn.state, s.address);
-        if (t.ok && c.unicorn.memory.contains(t.phys, 1))
-          return `0x${s.address.toString(16)} maps to RAM at 0x${t.phys.toString(16)}`;
+        const t = translate(c.unicorn.memory, c.unicorn.state, a);
+        if (!t.ok) return `0x${a.toString(16)} is not mapped by the page tables (a CPU raises #PF)`;
+        if (c.unicorn.memory.contains(t.phys, 1))
+          return `0x${a.toString(16)} maps to RAM at 0x${t.phys.toString(16)}`;
       } catch {
         return undefined;
       }
       return undefined;
+    },
+  },
+  {
+    id: 'msr-no-gp',
+    description:
+      'rdmsr/wrmsr never raise #GP: reserved EFER bits are dropped, clearing EFER.LME with paging on is ' +
+      'accepted, and an MSR that does not exist reads as zero',
+    classify(c) {
+      const ref = c.reference;
+      if (ref?.stop.vector !== 13) return undefined;
+      const mem = ref.memory;
+      try {
+        const b = mem.read(ref.stop.rip, 2);
+        if (b[0] === 0x0f && (b[1] === 0x30 || b[1] === 0x32))
+          return `the reference raised #GP at the ${b[1] === 0x30 ? 'wrmsr' : 'rdmsr'} at 0x${ref.stop.rip.toString(16)}`;
+      } catch {
+        return undefined;
+      }
+      return undefined;
+    },
+  },
+  {
+    id: 'non-canonical-branch-target',
+    description:
+      'a jump to a non-canonical address faults at the target (RIP = the non-canonical address, as AMD ' +
+      'CPUs report it), not at the jump instruction (Intel, and the interpreter)',
+    classify(c) {
+      const s = c.unicorn.stop;
+      if (s.vector !== 13) return undefined;
+      const top = s.rip >> 47n;
+      return top !== 0n && top !== 0x1_ffffn
+        ? `#GP reported at the non-canonical RIP 0x${s.rip.toString(16)}`
+        : undefined;
     },
   },
   {

@@ -76,7 +76,8 @@ export const unicornEngine: Engine = {
   },
 };
 
-const NEVER = 0xffff_ffff_ffff_fff0n; // a non-canonical `until` for uc_emu_start: our hooks decide stops
+/** UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1): our hooks decide where a run stops. */
+const UC_CTL_USE_EXITS_WRITE = 0x4400_0004;
 const CR4_PAE = 1n << 5n;
 const EFER_LMA = 1n << 10n;
 /** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
@@ -127,7 +128,13 @@ class UnicornRun {
       const limit = this.establish(this.world.state);
       if (limit) return this.result(limit);
       this.addHooks();
-      const err = this.lib.uc_emu_start(this.uc, this.world.state.rip, NEVER, 0n, 0);
+      // With exits enabled (and none listed) uc_emu_start has no `until` to look up; a lookup of a
+      // non-canonical `until` page-faults inside unicorn and leaves CR2 clobbered after the run.
+      this.check(
+        this.lib.uc_ctl(this.uc, UC_CTL_USE_EXITS_WRITE, 'int', 1) as number,
+        'uc_ctl(UC_CTL_UC_USE_EXITS)',
+      );
+      const err = this.lib.uc_emu_start(this.uc, this.world.state.rip, 0n, 0n, 0);
       return this.result(this.classify(err));
     } finally {
       this.lib.uc_close(this.uc);
@@ -303,8 +310,11 @@ class UnicornRun {
     );
     this.hook(UC_HOOK.INTR, protos.intr, (_uc: unknown, intno: number) => {
       if (this.stop) return;
-      const rip = this.readReg(UC_REG.rip);
+      let rip = this.readReg(UC_REG.rip);
       if (!TRAPS.has(intno)) this.steps = Math.max(0, this.steps - 1);
+      // A trap (int3, into) leaves RIP after the instruction; report it at the instruction, as the
+      // interpreter does for every exception that ends a run (RIP is rewritten once the run is over).
+      else if (this.lastInsn !== undefined) rip = this.lastInsn;
       this.stop = this.exceptionStop(intno, rip);
       this.lib.uc_emu_stop(this.uc);
     });
@@ -434,6 +444,7 @@ class UnicornRun {
   }
 
   private result(stop: Stop): RunResult {
+    if (stop.vector !== undefined) this.writeReg(UC_REG.rip, stop.rip);
     return {
       engine: 'unicorn',
       stop,

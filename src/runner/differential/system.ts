@@ -1,0 +1,484 @@
+// The fixed system-level corpus: every fault rule the interpreter implements, mode switches
+// (64-bit -> compatibility -> protected with paging off -> back), lgdt/lidt + segment loads +
+// lretq/iretq/far jmp, and the CR0/CR4/EFER sequences of the real trampolines (contract-facts.md).
+// Each fault case also runs with a 64-bit IDT whose handlers record vector (r12), error code (r13,
+// 0xdead when none) and the pushed RIP (r14), so error codes and frames are compared too.
+
+import { assemble } from '../assemble.ts';
+import type { World } from '../types.ts';
+import { CODE_BASE, DATA_BASE, GDT_BASE, GDT_ENTRIES, programWorld } from './world.ts';
+
+export interface SystemCase {
+  id: string;
+  /** What the case shows, one line. */
+  title: string;
+  /** AT&T source assembled at CODE_BASE; starts in 64-bit mode unless the world says otherwise. */
+  source: string;
+  world?: (w: World) => void;
+  /** A fault case: also run with the recording IDT. */
+  fault?: boolean;
+}
+
+const q = (v: bigint): Uint8Array => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, v, true);
+  return b;
+};
+
+/** Adds descriptors after the world's four (selectors 0x20, 0x28 ...). */
+function extraGdt(w: World, descriptors: bigint[]): void {
+  descriptors.forEach((d, i) =>
+    w.image.push({ addr: GDT_BASE + BigInt((GDT_ENTRIES.length + i) * 8), bytes: q(d) }),
+  );
+  w.state.gdtr = { base: GDT_BASE, limit: (GDT_ENTRIES.length + descriptors.length) * 8 - 1 };
+}
+
+export const IDT_BASE = 0x6000n;
+export const HANDLERS = 0x7000n;
+const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
+
+/**
+ * A 64-bit IDT of 32 interrupt gates; handler v (32 bytes at HANDLERS + 32v) does
+ * `mov $v,%r12d; pop %r13` (or `mov $0xdead,%r13d`); `mov (%rsp),%r14; hlt`.
+ */
+export function withRecordingIdt(w: World): void {
+  const idt = new DataView(new ArrayBuffer(32 * 16));
+  const code = new Uint8Array(32 * 32).fill(0xcc);
+  for (let v = 0; v < 32; v++) {
+    const h = HANDLERS + BigInt(v * 32);
+    idt.setUint16(v * 16, Number(h & 0xffffn), true);
+    idt.setUint16(v * 16 + 2, 0x10, true);
+    idt.setUint16(v * 16 + 4, 0x8e00, true);
+    idt.setUint16(v * 16 + 6, Number((h >> 16n) & 0xffffn), true);
+    idt.setUint32(v * 16 + 8, Number(h >> 32n), true);
+    const stub = [0x41, 0xbc, v, 0, 0, 0]; // mov $v, %r12d
+    if (WITH_ERROR_CODE.has(v))
+      stub.push(0x41, 0x5d); // pop %r13
+    else stub.push(0x41, 0xbd, 0xad, 0xde, 0, 0); // mov $0xdead, %r13d
+    stub.push(0x4c, 0x8b, 0x34, 0x24, 0xf4); // mov (%rsp), %r14; hlt
+    code.set(stub, v * 32);
+  }
+  w.image.push({ addr: IDT_BASE, bytes: new Uint8Array(idt.buffer) }, { addr: HANDLERS, bytes: code });
+  w.state.idtr = { base: IDT_BASE, limit: 32 * 16 - 1 };
+}
+
+const CODE32 = { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc09b };
+
+export const SYSTEM_CASES: SystemCase[] = [
+  // ---- faults ----------------------------------------------------------------------------------
+  {
+    id: 'de-divide-by-zero',
+    title: 'div by zero: #DE',
+    fault: true,
+    source: 'xor %ecx, %ecx\ndiv %ecx\nhlt',
+  },
+  {
+    id: 'de-quotient-too-large',
+    title: 'quotient does not fit: #DE',
+    fault: true,
+    source: 'mov $1, %edx\nxor %eax, %eax\nmov $1, %ecx\ndiv %ecx\nhlt',
+  },
+  { id: 'ud-ud2', title: 'ud2: #UD', fault: true, source: 'nop\nud2' },
+  {
+    id: 'ud-mov-to-cs',
+    title: 'mov to CS: #UD',
+    fault: true,
+    source: 'mov %cs, %eax\n.byte 0x8e, 0xc8\nhlt',
+  },
+  { id: 'bp-int3', title: 'int3: #BP (a trap)', fault: true, source: 'nop\nint3\nhlt' },
+  {
+    id: 'gp-cr0-pg-without-pe',
+    title: 'CR0.PG without PE: #GP(0)',
+    fault: true,
+    source: 'mov %cr0, %rax\nbtr $0, %rax\nmov %rax, %cr0\nhlt',
+  },
+  {
+    id: 'gp-cr0-nw-without-cd',
+    title: 'CR0.NW without CD: #GP(0)',
+    fault: true,
+    source: 'mov %cr0, %rax\nbts $29, %rax\nmov %rax, %cr0\nhlt',
+  },
+  {
+    id: 'gp-cr0-high-bits',
+    title: 'CR0 bit 32 set: #GP(0)',
+    fault: true,
+    source: 'mov %cr0, %rax\nbts $32, %rax\nmov %rax, %cr0\nhlt',
+  },
+  {
+    id: 'gp-cr0-clear-pg-in-64-bit-mode',
+    title: 'clearing CR0.PG in 64-bit mode: #GP(0)',
+    fault: true,
+    source: 'mov %cr0, %rax\nbtr $31, %rax\nmov %rax, %cr0\nhlt',
+  },
+  {
+    id: 'gp-cr4-reserved-bit',
+    title: 'CR4 bit 31 set: #GP(0)',
+    fault: true,
+    source: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nhlt',
+  },
+  {
+    id: 'gp-cr4-clear-pae-in-long-mode',
+    title: 'clearing CR4.PAE in IA-32e mode: #GP(0)',
+    fault: true,
+    source: 'mov %cr4, %rax\nbtr $5, %rax\nmov %rax, %cr4\nhlt',
+  },
+  {
+    id: 'gp-cr4-la57-in-long-mode',
+    title: 'changing CR4.LA57 in IA-32e mode: #GP(0)',
+    fault: true,
+    source: 'mov %cr4, %rax\nbts $12, %rax\nmov %rax, %cr4\nhlt',
+  },
+  {
+    id: 'gp-cr3-reserved-bit',
+    title: 'CR3 bit 62 set: #GP(0)',
+    fault: true,
+    source: 'movabs $0x4000000000001000, %rax\nmov %rax, %cr3\nhlt',
+  },
+  {
+    id: 'gp-efer-reserved-bit',
+    title: 'EFER bit 63 set: #GP(0)',
+    fault: true,
+    source: 'mov $0xc0000080, %ecx\nrdmsr\nbts $31, %edx\nwrmsr\nhlt',
+  },
+  {
+    id: 'gp-efer-lme-with-paging',
+    title: 'clearing EFER.LME with paging on: #GP(0)',
+    fault: true,
+    source: 'mov $0xc0000080, %ecx\nrdmsr\nbtr $8, %eax\nwrmsr\nhlt',
+  },
+  {
+    id: 'gp-rdmsr-unknown',
+    title: 'rdmsr of an MSR that does not exist: #GP(0)',
+    fault: true,
+    source: 'mov $0x12345678, %ecx\nrdmsr\nhlt',
+  },
+  {
+    id: 'gp-non-canonical-load',
+    title: 'load from a non-canonical address: #GP(0)',
+    fault: true,
+    source: 'movabs $0x0000800000000000, %rax\nmov (%rax), %rbx\nhlt',
+  },
+  {
+    id: 'ss-non-canonical-stack',
+    title: 'push with a non-canonical RSP: #SS(0)',
+    fault: true,
+    source: 'movabs $0x0000800000000008, %rsp\npush %rax\nhlt',
+  },
+  {
+    id: 'gp-non-canonical-jump',
+    title: 'jump to a non-canonical address: #GP(0) at the jump',
+    fault: true,
+    source: 'movabs $0x0000800000000000, %rax\njmp *%rax',
+  },
+  {
+    id: 'pf-not-present',
+    title: 'read through a non-present PDPT entry: #PF, CR2',
+    fault: true,
+    source: 'mov $0x80000000, %eax\nmov (%rax), %rbx\nhlt',
+  },
+  {
+    id: 'pf-write-protected',
+    title: 'write to a read-only 2 MiB page with CR0.WP: #PF(P|W)',
+    fault: true,
+    source: `movq $1, (${DATA_BASE})\nhlt`,
+    world: (w) => {
+      w.state.cr0 |= 1n << 16n;
+      w.image.push({ addr: 0x3008n, bytes: q(0x20_0081n) });
+    },
+  },
+  {
+    id: 'gp-selector-beyond-gdt',
+    title: 'mov to DS of a selector beyond the GDT limit: #GP(sel)',
+    fault: true,
+    source: 'mov $0x40, %eax\nmov %eax, %ds\nhlt',
+  },
+  {
+    id: 'np-data-segment',
+    title: 'mov to DS of a not-present data segment: #NP(sel)',
+    fault: true,
+    source: 'mov $0x20, %eax\nmov %eax, %ds\nhlt',
+    world: (w) => extraGdt(w, [0x00cf12000000ffffn]),
+  },
+  {
+    id: 'gp-ds-execute-only-code',
+    title: 'mov to DS of an execute-only code segment: #GP(sel)',
+    fault: true,
+    source: 'mov $0x20, %eax\nmov %eax, %ds\nhlt',
+    world: (w) => extraGdt(w, [0x00af98000000ffffn]),
+  },
+  {
+    id: 'gp-ss-rpl',
+    title: 'mov to SS with RPL != CPL: #GP(sel)',
+    fault: true,
+    source: 'mov $0x1b, %eax\nmov %eax, %ss\nhlt',
+  },
+  {
+    id: 'ss-null-in-64-bit-mode',
+    title: 'a null SS is allowed at CPL 0 in 64-bit mode',
+    fault: true,
+    source: 'xor %eax, %eax\nmov %eax, %ss\nmov %ss, %ebx\nhlt',
+  },
+  {
+    id: 'gp-lretq-to-null-cs',
+    title: 'lretq to a null CS: #GP(0)',
+    fault: true,
+    source: 'pushq $0\nlea 1f(%rip), %rax\npush %rax\nlretq\n1: hlt',
+  },
+  // ---- RFLAGS ----------------------------------------------------------------------------------
+  {
+    id: 'popfq-all-ones',
+    title: 'popfq of all ones (but TF): which bits stick at CPL 0',
+    source: 'pushq $-257\npopfq\npushfq\npop %rax\npushq $2\npopfq\nhlt',
+  },
+  {
+    id: 'popfq-zero',
+    title: 'pushq $0; popfq (the relocate_kernel reset)',
+    source: 'pushq $0\npopfq\npushfq\npop %rax\nhlt',
+  },
+  // ---- descriptor tables, segments, far transfers -------------------------------------------------
+  {
+    id: 'lgdt-stack-built-and-reload',
+    title: 'lgdt of a GDT built on the stack, data segments reloaded, CS via lretq (entry64)',
+    source: [
+      'movabs $0x00cf92000000ffff, %rax',
+      'push %rax',
+      'movabs $0x00af9a000000ffff, %rax',
+      'push %rax',
+      'movabs $0x00cf9a000000ffff, %rax',
+      'push %rax',
+      'pushq $0',
+      'mov %rsp, %rbx',
+      'sub $16, %rsp',
+      'movw $31, (%rsp)',
+      'mov %rbx, 2(%rsp)',
+      'lgdt (%rsp)',
+      'mov $0x18, %eax',
+      'mov %eax, %ds',
+      'mov %eax, %es',
+      'mov %eax, %ss',
+      'mov %eax, %fs',
+      'mov %eax, %gs',
+      'pushq $0x10',
+      'lea 1f(%rip), %rax',
+      'push %rax',
+      'lretq',
+      '1: sgdt (%rsp)',
+      'mov 2(%rsp), %rcx',
+      'movzwl (%rsp), %edx',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'gdtr-idtr-limit-zero',
+    title: 'GDTR and IDTR set to limit 0 with segments still loaded (era B handoff)',
+    source:
+      'sub $16, %rsp\nmovw $0, (%rsp)\nmovq $0, 2(%rsp)\nlidt (%rsp)\nlgdt (%rsp)\nmov %ds, %eax\nmov $0x1234, %ebx\nhlt',
+  },
+  {
+    id: 'iretq-same-mode',
+    title: 'iretq to 64-bit code: RIP, CS, RFLAGS, RSP, SS from the frame',
+    source: [
+      'mov %rsp, %rax',
+      'sub $64, %rax',
+      'pushq $0x18',
+      'push %rax',
+      'pushq $0x0d7',
+      'pushq $0x10',
+      'lea 1f(%rip), %rcx',
+      'push %rcx',
+      'iretq',
+      '1: pushfq',
+      'pop %rbx',
+      'mov %rsp, %rdx',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'iretq-to-compat',
+    title: 'iretq to a 32-bit code segment (compatibility mode)',
+    source: [
+      'mov %rsp, %rax',
+      'pushq $0x18',
+      'push %rax',
+      'pushq $2',
+      'pushq $0x08',
+      'pushq $1f',
+      'iretq',
+      '.code32',
+      '1: mov $0x32, %eax',
+      'hlt',
+      '.code64',
+    ].join('\n'),
+  },
+  {
+    id: 'lretq-compat-and-ljmp-back',
+    title: 'lretq to compatibility mode, ljmp back to 64-bit code',
+    source: [
+      'pushq $0x08',
+      'pushq $1f',
+      'lretq',
+      '.code32',
+      '1: ljmp $0x10, $2f',
+      '.code64',
+      '2: mov $64, %eax',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'far-jmp-through-memory',
+    title: 'ljmp through an m16:32 pointer in memory (64-bit mode)',
+    source: `movl $1f, (${DATA_BASE})\nmovw $0x10, (${DATA_BASE + 4n})\nmov $${DATA_BASE}, %eax\nljmp *(%rax)\nud2\n1: mov $7, %ebx\nhlt`,
+  },
+  // ---- mode switches -----------------------------------------------------------------------------
+  {
+    id: 'long-to-protected-and-back',
+    title:
+      '64-bit -> compat -> protected (paging off, LME off, CR4=0) -> back to 64-bit (entry64-32 and a trampoline)',
+    source: [
+      'pushq $0x08',
+      'pushq $1f',
+      'lretq',
+      '.code32',
+      '1: mov %cr0, %eax',
+      'btr $31, %eax',
+      'mov %eax, %cr0',
+      'mov $0xc0000080, %ecx',
+      'rdmsr',
+      'btr $8, %eax',
+      'wrmsr',
+      'xor %eax, %eax',
+      'mov %eax, %cr4',
+      'mov $0x18, %eax',
+      'mov %eax, %ds',
+      'mov $0x1234, %esi',
+      'mov %cr0, %edi',
+      'mov $0x20, %eax',
+      'mov %eax, %cr4',
+      'mov $0xc0000080, %ecx',
+      'rdmsr',
+      'bts $8, %eax',
+      'wrmsr',
+      'mov %cr0, %eax',
+      'bts $31, %eax',
+      'mov %eax, %cr0',
+      'ljmp $0x10, $2f',
+      '.code64',
+      '2: mov $64, %eax',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'protected-to-long',
+    title: 'from protected mode with paging off into 64-bit mode (PAE, CR3, LME, PG, ljmp)',
+    world: (w) => {
+      w.state.seg.cs = CODE32;
+      Object.assign(w.state, { cr0: 0x11n, cr3: 0n, cr4: 0n, efer: 0n });
+    },
+    source: [
+      '.code32',
+      'mov $0x20, %eax',
+      'mov %eax, %cr4',
+      'mov $0x1000, %eax',
+      'mov %eax, %cr3',
+      'mov $0xc0000080, %ecx',
+      'rdmsr',
+      'bts $8, %eax',
+      'wrmsr',
+      'mov %cr0, %eax',
+      'bts $31, %eax',
+      'mov %eax, %cr0',
+      'ljmp $0x10, $1f',
+      '.code64',
+      '1: movabs $0x123456789, %rbx',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'compat-pg-without-pae',
+    title: 'CR0.PG with EFER.LME=1 and CR4.PAE=0 in protected mode: #GP(0)',
+    world: (w) => {
+      w.state.seg.cs = CODE32;
+      Object.assign(w.state, { cr0: 0x11n, cr3: 0x1000n, cr4: 0n, efer: 0x100n });
+    },
+    source: '.code32\nmov %cr0, %eax\nbts $31, %eax\nmov %eax, %cr0\nmov %cr0, %ebx\nhlt\n.code64',
+  },
+  // ---- trampoline sequences ------------------------------------------------------------------------
+  {
+    id: 'relocate-kernel-cr-sequence',
+    title: 'relocate_kernel: flags reset, CR0 &= ~(AM|WP|TS|EM), CR4 = PAE, CR3 reload, GPRs zeroed',
+    world: (w) => {
+      Object.assign(w.state, { cr0: 0x8005_0033n, cr4: 0x6a0n, rflags: 0x246n });
+    },
+    source: [
+      'pushq $0',
+      'popfq',
+      'mov %cr0, %rax',
+      'and $0xfffafff3, %eax',
+      'mov %rax, %cr0',
+      'mov $0x20, %eax',
+      'mov %rax, %cr4',
+      'mov %cr3, %rax',
+      'mov %rax, %cr3',
+      'xor %eax, %eax',
+      'xor %ebx, %ebx',
+      'xor %ecx, %ecx',
+      'xor %edx, %edx',
+      'xor %esi, %esi',
+      'xor %edi, %edi',
+      'xor %ebp, %ebp',
+      'xor %r8d, %r8d',
+      'xor %r9d, %r9d',
+      'xor %r10d, %r10d',
+      'xor %r11d, %r11d',
+      'xor %r12d, %r12d',
+      'xor %r13d, %r13d',
+      'xor %r14d, %r14d',
+      'xor %r15d, %r15d',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'xen-cr4-pae-only',
+    title: 'Xen kexec_reloc: CR4 = PAE written with mov, rax keeps 0x20',
+    world: (w) => Object.assign(w.state, { cr4: 0x6a0n }),
+    source: 'mov $0x20, %eax\nmov %rax, %cr4\ncld\nhlt',
+  },
+  {
+    id: 'serial-and-port-io',
+    title: 'outb to the serial port and inb',
+    source: 'mov $0x3f8, %dx\nmov $0x41, %al\nout %al, (%dx)\nin (%dx), %al\nmov %eax, %ebx\nhlt',
+  },
+];
+
+export interface BuiltCase {
+  id: string;
+  title: string;
+  variant: 'plain' | 'idt';
+  source: string;
+  world: World;
+}
+
+/** Assembles the corpus (one batch) and builds each case's world, with an IDT variant for faults. */
+export async function buildSystemCases(cases: SystemCase[] = SYSTEM_CASES): Promise<BuiltCase[]> {
+  const out = await assemble(
+    cases.map((c) => ({ source: `.code64\n${c.source}\n`, base: CODE_BASE, file: `${c.id}.s` })),
+  );
+  const built: BuiltCase[] = [];
+  cases.forEach((c, i) => {
+    const o = out[i]!;
+    if (!o.ok)
+      throw new Error(
+        `system case ${c.id}: ${o.diagnostics.map((d) => `${d.line}: ${d.message}`).join('; ')}`,
+      );
+    const make = (idt: boolean): World => {
+      const w = programWorld(o.bytes);
+      c.world?.(w);
+      if (idt) withRecordingIdt(w);
+      return w;
+    };
+    built.push({ id: c.id, title: c.title, variant: 'plain', source: c.source, world: make(false) });
+    if (c.fault)
+      built.push({ id: c.id, title: c.title, variant: 'idt', source: c.source, world: make(true) });
+  });
+  return built;
+}
