@@ -111,3 +111,24 @@ describe('jsx mode (Docusaurus)', () => {
     expect(file.messages.map((m) => m.ruleId)).toEqual(['verdict', 'verdict']);
   });
 });
+
+describe('the spec tree is the unit', () => {
+  test('a clause shows the verdicts of examples written in another file', async () => {
+    const file = new VFile({
+      path: 'test/fixtures/split/a-stage.md',
+      value: await readFile('test/fixtures/split/a-stage.md', 'utf8'),
+    });
+    const p = unified()
+      .use(remarkParse)
+      .use(remarkKexecContract, { engine, cache: false, specDir: 'test/fixtures/split' });
+    const tree = (await p.run(p.parse(file), file)) as Root;
+    expect(file.messages).toEqual([]);
+    const clause = tree.children.find((n) => n.type === 'containerDirective')!;
+    const { verdicts } = (clause.data as { kexecContract: ClauseData }).kexecContract;
+    expect(verdicts.map((v) => [v.example, v.held, v.expectedToHold])).toEqual([
+      ['split-good', true, true],
+      ['split-bad', false, false],
+    ]);
+    expect(file.data.kexecContract!.runs).toEqual([]); // the examples belong to the other document
+  });
+});

@@ -91,7 +91,8 @@ export default function remarkKexecContract(this: Processor, options: RemarkKexe
       engine: options.engine,
       cache: options.cache ?? true,
       overrides: new Map([[name, source]]),
-      only: [name],
+      // Every document runs (cached, and shared with concurrent calls): a clause's verdicts come from
+      // every example of its stage, wherever in the tree those are written.
     });
     const doc: SpecDocument = result.documents.find((d) => d.file === name) ?? {
       file: name,
