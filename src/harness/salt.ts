@@ -28,8 +28,7 @@ export function codeSalt(engine = 'interp'): string {
       const p = path.join(dir, e);
       if (statSync(p).isDirectory()) {
         if (!(top && ENGINE_DIRS.has(e))) walk(p);
-      }
-      else if (e.endsWith('.ts')) parts.push(path.relative(SRC, p), readFileSync(p, 'utf8'));
+      } else if (e.endsWith('.ts')) parts.push(path.relative(SRC, p), readFileSync(p, 'utf8'));
     }
   };
   walk(path.join(SRC, 'runner'), true);
