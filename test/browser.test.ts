@@ -154,11 +154,11 @@ describe('the built site', () => {
     await expect(pos.textContent()).resolves.toBe(`step 2 of ${n}`);
     expect(await current.textContent()).not.toBe(firstInsn);
     // The instruction at step 2 changed something, and the state table highlights it.
-    expect(await trace.locator('.kc-trace-state tr.kc-changed').count()).toBeGreaterThan(0);
+    expect(await trace.locator('.kc-trace-item.kc-changed').count()).toBeGreaterThan(0);
     await trace.screenshot({ path: path.join(SHOTS, 'trace.png') });
     await trace.getByRole('button', { name: 'Final state' }).click();
     await expect(pos.textContent()).resolves.toMatch(/^final state/);
-    await expect(trace.locator('caption').textContent()).resolves.toContain('Final state');
+    await expect(trace.locator('.kc-trace-caption').textContent()).resolves.toContain('Final state');
     await page.close();
   });
 

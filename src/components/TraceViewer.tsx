@@ -107,6 +107,11 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
   const before = useMemo(() => (pos > 0 ? valuesAt(trace, final, pos - 1) : undefined), [trace, final, pos]);
   const changed = atEnd ? {} : (trace[pos]?.changed ?? {});
   const keys = Object.keys(values).sort(byOrder);
+  // The core registers and whatever the run changed; descriptor-cache details on request.
+  const [all, setAll] = useState(false);
+  const touched = useMemo(() => new Set(trace.flatMap((r) => Object.keys(r.changed))), [trace]);
+  const shown = all ? keys : keys.filter((k) => ORDER.includes(k) || touched.has(k));
+  const hidden = keys.length - keys.filter((k) => ORDER.includes(k) || touched.has(k)).length;
   const go = (p: number) => setPos(Math.max(0, Math.min(n, p)));
 
   return (
@@ -180,28 +185,38 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
             </em>
           </li>
         </ol>
-        <table className="kc-trace-state">
-          <caption>
+        <div className="kc-trace-state">
+          <div className="kc-trace-caption">
             {atEnd ? 'Final state: what the clauses were checked against' : `After ${trace[pos]?.text ?? ''}`}
-          </caption>
-          <tbody>
-            {keys.map((k) => (
-              <tr key={k} className={k in changed ? 'kc-changed' : undefined} data-item={k}>
-                <th>{k}</th>
-                <td>
+          </div>
+          <div className="kc-trace-grid">
+            {shown.map((k) => (
+              <div key={k} className={`kc-trace-item ${k in changed ? 'kc-changed' : ''}`} data-item={k}>
+                <span className="kc-trace-name">{k}</span>
+                <span className="kc-trace-value">
                   {values[k] === undefined ? (
-                    <span className="kc-muted">entry value</span>
+                    <span
+                      className="kc-muted"
+                      title="not recorded: the value this item had when the run started"
+                    >
+                      at entry
+                    </span>
                   ) : (
                     <code>{values[k]}</code>
                   )}
                   {k === 'rflags' && (
                     <FlagsView value={values[k]} before={k in changed ? before?.rflags : undefined} />
                   )}
-                </td>
-              </tr>
+                </span>
+              </div>
             ))}
-          </tbody>
-        </table>
+          </div>
+          {hidden > 0 && (
+            <button type="button" className="kc-button kc-small" onClick={() => setAll(!all)}>
+              {all ? 'show fewer items' : `show all ${keys.length} items`}
+            </button>
+          )}
+        </div>
       </div>
       {!atEnd && trace[pos]?.mem && trace[pos].mem!.length > 0 && (
         <ul className="kc-trace-mem">
