@@ -3,6 +3,7 @@
 // a state no CPU can be in (CR0=0x11, CR4=0, EFER=0x500, no GDT), so `establish` walks it to the
 // world's state the way software would; what unicorn cannot represent is listed in gaps.ts.
 
+import { Decoder, DecoderOptions, Instruction, Mnemonic } from 'iced-x86';
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
@@ -82,6 +83,7 @@ const CR4_PAE = 1n << 5n;
 const EFER_LMA = 1n << 10n;
 /** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
 const TRAPS = new Set([3, 4]);
+
 /** Where the scratch GDT used to load segment caches goes, if that range is not RAM. */
 const SCRATCH_CANDIDATES = [0xffe0_0000n, 0x7fe0_0000n, 0x3fe0_0000n, 0x1fe0_0000n];
 /** Scratch layout: a GDT of 8192 descriptors (any selector fits), then PML4, PDPT, PD, stub code. */
@@ -91,6 +93,8 @@ const SCRATCH_SIZE = GDT_SIZE + 0x4000;
 const STUB_CS = 0xfff8;
 const STUB_CODE32 = 0x00cf9b000000ffffn;
 /** 32-bit: mov %cr0,%eax; and $0x7fffffff,%eax; mov %eax,%cr0 */
+// A count, not 0: an engine that ran once with count 0 ignores the count of its next run.
+const STUB_INSNS = 3;
 const STUB_LEAVE_LONG_MODE = Uint8Array.of(0x0f, 0x20, 0xc0, 0x25, 0xff, 0xff, 0xff, 0x7f, 0x0f, 0x22, 0xc0);
 const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
 
@@ -99,8 +103,7 @@ class UnicornRun {
   private readonly callbacks: bigint[] = [];
   private readonly until: Set<bigint>;
   private readonly maxSteps: number;
-  private steps = 0;
-  private lastInsn: bigint | undefined;
+  private lastBlock: { address: bigint; size: number } | undefined;
   private stop: Stop | undefined;
   private unmapped: { type: number; address: bigint } | undefined;
   private readonly ports: PortEvent[] = [];
@@ -134,7 +137,7 @@ class UnicornRun {
         this.lib.uc_ctl(this.uc, UC_CTL_USE_EXITS_WRITE, 'int', 1) as number,
         'uc_ctl(UC_CTL_UC_USE_EXITS)',
       );
-      const err = this.lib.uc_emu_start(this.uc, this.world.state.rip, 0n, 0n, 0);
+      const err = this.lib.uc_emu_start(this.uc, this.world.state.rip, 0n, 0n, this.maxSteps);
       return this.result(this.classify(err));
     } finally {
       this.lib.uc_close(this.uc);
@@ -263,7 +266,7 @@ class UnicornRun {
       pt + 0x3000n,
       pt + 0x3000n + BigInt(STUB_LEAVE_LONG_MODE.length),
       0n,
-      0,
+      STUB_INSNS,
     );
     const efer = this.readMsr(MSR_EFER);
     if (err !== UC_ERR.OK || (efer & EFER_LMA) !== 0n)
@@ -282,28 +285,26 @@ class UnicornRun {
 
   private addHooks(): void {
     const { protos } = this.lib;
-    this.hook(
-      UC_HOOK.CODE,
-      protos.code,
-      (_uc: unknown, addr: number | bigint) => {
-        if (this.stop) return;
-        const address = BigInt(addr); // koffi passes a uint64 that fits a double as a number
-        if (this.until.has(address)) {
+    // Until addresses: a code hook on each one only (unicorn instruments just those instructions).
+    for (const address of this.until) {
+      this.hook(
+        UC_HOOK.CODE,
+        protos.code,
+        () => {
+          if (this.stop) return;
           this.stop = { reason: 'until', rip: address, message: `reached until address ${hex(address)}` };
           this.lib.uc_emu_stop(this.uc);
-          return;
-        }
-        if (this.steps >= this.maxSteps) {
-          this.stop = {
-            reason: 'budget',
-            rip: address,
-            message: `instruction budget of ${this.maxSteps} exhausted at ${hex(address)}`,
-          };
-          this.lib.uc_emu_stop(this.uc);
-          return;
-        }
-        this.steps++;
-        this.lastInsn = address;
+        },
+        address,
+        address,
+      );
+    }
+    // The last block entered: after `hlt` (which ends a block) RIP is that block's end.
+    this.hook(
+      UC_HOOK.BLOCK,
+      protos.code,
+      (_uc: unknown, addr: number | bigint, size: number) => {
+        this.lastBlock = { address: BigInt(addr), size };
       },
       1n,
       0n,
@@ -311,10 +312,9 @@ class UnicornRun {
     this.hook(UC_HOOK.INTR, protos.intr, (_uc: unknown, intno: number) => {
       if (this.stop) return;
       let rip = this.readReg(UC_REG.rip);
-      if (!TRAPS.has(intno)) this.steps = Math.max(0, this.steps - 1);
-      // A trap (int3, into) leaves RIP after the instruction; report it at the instruction, as the
-      // interpreter does for every exception that ends a run (RIP is rewritten once the run is over).
-      else if (this.lastInsn !== undefined) rip = this.lastInsn;
+      // A trap (int3, int $3, into) leaves RIP after the instruction; report it at the instruction, as
+      // the interpreter does for every exception that ends a run (RIP is rewritten after the run).
+      if (TRAPS.has(intno)) rip -= this.byteAt(rip - 2n) === 0xcd && this.byteAt(rip - 1n) === 3 ? 2n : 1n;
       this.stop = this.exceptionStop(intno, rip);
       this.lib.uc_emu_stop(this.uc);
     });
@@ -396,27 +396,51 @@ class UnicornRun {
   private classify(err: number): Stop {
     if (this.stop) return this.stop;
     const rip = this.readReg(UC_REG.rip);
-    if (err === UC_ERR.INSN_INVALID) {
-      this.steps = Math.max(0, this.steps - 1);
-      return this.exceptionStop(6, rip);
-    }
+    if (err === UC_ERR.INSN_INVALID) return this.exceptionStop(6, rip);
     if (err === UC_ERR.READ_UNMAPPED || err === UC_ERR.WRITE_UNMAPPED || err === UC_ERR.FETCH_UNMAPPED) {
       const address = this.unmapped?.address ?? rip;
       const kind = err === UC_ERR.READ_UNMAPPED ? 'read' : err === UC_ERR.WRITE_UNMAPPED ? 'write' : 'fetch';
-      this.steps = Math.max(0, this.steps - (kind === 'fetch' ? 0 : 1));
       return {
         reason: 'memory',
-        rip: this.lastInsn ?? rip,
+        rip,
         address,
         message: `${kind} at ${hex(address)} outside the world's RAM`,
       };
     }
     if (err !== UC_ERR.OK)
       return this.limitStop(rip, `unicorn stopped with ${this.lib.uc_strerror(err)} at ${hex(rip)}`);
-    // uc_emu_start returns OK with no reason after `hlt`: the last instruction started was one.
-    if (this.lastInsn !== undefined && this.byteAt(this.lastInsn) === 0xf4)
-      return { reason: 'hlt', rip, message: `hlt at ${hex(this.lastInsn)}` };
-    return this.limitStop(rip, `unicorn stopped at ${hex(rip)} without a reason`);
+    // uc_emu_start returns OK with no reason both after `hlt` and when the count runs out: it was a
+    // hlt when RIP is the end of the last block and that block's last instruction is one.
+    if (this.endsInHlt(rip)) return { reason: 'hlt', rip, message: `hlt at ${hex(rip - 1n)}` };
+    return {
+      reason: 'budget',
+      rip,
+      message: `instruction budget of ${this.maxSteps} exhausted at ${hex(rip)}`,
+    };
+  }
+
+  private endsInHlt(rip: bigint): boolean {
+    const b = this.lastBlock;
+    if (!b || b.address + BigInt(b.size) !== rip || this.byteAt(rip - 1n) !== 0xf4) return false;
+    const bytes = this.readLinear(b.address, b.size);
+    if (!bytes) return true; // cannot re-read the block: the f4 at its end is the best evidence
+    const efer = this.readMsr(MSR_EFER);
+    const cs = this.segmentCacheNow('cs');
+    const bits = (efer & EFER_LMA) !== 0n && cs.attributes & 0x2000 ? 64 : cs.attributes & 0x4000 ? 32 : 16;
+    const d = new Decoder(bits, bytes, DecoderOptions.None);
+    d.ip = b.address;
+    let last = Mnemonic.INVALID;
+    const insn = new Instruction();
+    try {
+      while (d.canDecode) {
+        d.decodeOut(insn);
+        last = insn.mnemonic;
+      }
+    } finally {
+      insn.free();
+      d.free();
+    }
+    return last === Mnemonic.Hlt;
   }
 
   private exceptionStop(vector: number, rip: bigint): Stop {
@@ -450,7 +474,6 @@ class UnicornRun {
       stop,
       state: this.readState(),
       memory: this.readMemory(),
-      steps: this.steps,
       undefinedFlags: 0n,
       ports: this.ports,
       serial: this.serial,
@@ -498,6 +521,30 @@ class UnicornRun {
    * Unicorn reports only selectors. An unchanged selector keeps the world's cache; a changed one gets
    * the cache its GDT entry describes now (what the load would have produced unless the GDT changed).
    */
+  /** The current cache of one segment register (see segmentCache). */
+  private segmentCacheNow(name: SegmentRegister): Segment {
+    const cpu = this.controlRegs();
+    const mmr = this.readMmr(UC_REG.gdtr);
+    const selector = Number(this.readReg(UC_SEG[name]) & 0xffffn);
+    return this.segmentCache(name, selector, cpu, { base: mmr.base, limit: mmr.limit });
+  }
+
+  private controlRegs(): Pick<CpuState, 'cr0' | 'cr3' | 'cr4' | 'efer'> {
+    return {
+      cr0: this.readReg(UC_REG.cr0),
+      cr3: this.readReg(UC_REG.cr3),
+      cr4: this.readReg(UC_REG.cr4),
+      efer: this.readMsr(MSR_EFER),
+    };
+  }
+
+  /** Bytes at a linear address through the current page tables (undefined if unmapped or split). */
+  private readLinear(addr: bigint, len: number): Uint8Array | undefined {
+    const t = translate(new UcPhys(this), this.controlRegs(), addr);
+    if (!t.ok || (t.phys & 0xfffn) + BigInt(len) > 0x1000n) return undefined;
+    return this.readBytes(t.phys, len);
+  }
+
   private segmentCache(
     name: SegmentRegister,
     selector: number,
