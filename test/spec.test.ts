@@ -28,6 +28,13 @@ describe('spec', () => {
   });
 });
 
+/** An error whose report is the Markdown place and explanation, not a stack into this file. */
+function specFailure(text: string): Error {
+  const e = new Error(text);
+  e.stack = `Error: ${text}`;
+  return e;
+}
+
 for (const doc of documents) {
   describe(doc.file, () => {
     // Structure, given, assembly and run-time problems of this file (verdicts are their own tests).
@@ -35,11 +42,11 @@ for (const doc of documents) {
       const problems = messages.filter(
         (m) => m.file === doc.file && isError(m) && m.ruleId !== 'verdict' && m.ruleId !== 'leak',
       );
-      if (problems.length) throw new Error(problems.map(formatMessage).join('\n'));
+      if (problems.length) throw specFailure(problems.map(formatMessage).join('\n'));
     });
     for (const t of testCases(doc, documents)) {
       test(t.name, () => {
-        if (!t.ok) throw new Error(t.failure);
+        if (!t.ok) throw specFailure(t.failure!);
       });
     }
   });
