@@ -1,0 +1,45 @@
+// The result cache: a warm run re-runs nothing; moving a block or editing prose re-runs nothing and the
+// places follow the text; changing an example or a check re-runs exactly what depends on it.
+
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect, test } from 'vitest';
+import { checkSpec, clearMemoryCache } from '../src/harness/check.ts';
+import { isEngineName } from '../src/runner/engines.ts';
+
+const env = process.env.KEXEC_CONTRACT_ENGINE ?? 'interp';
+const engine = isEngineName(env) ? env : 'interp';
+const SAMPLE = 'test/fixtures/sample/sample.md';
+
+test('warm, moved and edited runs', async () => {
+  const cacheDir = await mkdtemp(path.join(tmpdir(), 'kc-cache-'));
+  const source = await readFile(SAMPLE, 'utf8');
+  const check = (text: string) => checkSpec([], { engine, cacheDir, overrides: new Map([[SAMPLE, text]]) });
+
+  clearMemoryCache();
+  const cold = await check(source);
+  expect(cold.stats).toEqual({ examples: 3, cached: 0, ran: 3 });
+
+  clearMemoryCache(); // a new process: only the disk cache is left
+  const warm = await check(source);
+  expect(warm.stats).toEqual({ examples: 3, cached: 3, ran: 0 });
+  expect(warm.documents).toEqual(cold.documents);
+
+  // Three lines of prose above everything: nothing re-runs, every place moves by three lines.
+  const moved = await check(source.replace('# A sample handoff\n', '# A sample handoff\n\nMore prose.\n\n'));
+  expect(moved.stats.ran).toBe(0);
+  const before = cold.documents[0]!.runs[1]!.verdicts.find((v) => v.clause === 'demo.gpr.zero')!;
+  const after = moved.documents[0]!.runs[1]!.verdicts.find((v) => v.clause === 'demo.gpr.zero')!;
+  expect(after.assertions.map((a) => a.place.line)).toEqual(before.assertions.map((a) => a.place.line + 3));
+
+  // One example changed: only it runs again.
+  const edited = await check(
+    source.replace('name=demo-good impl=demo\n_start:\n', 'name=demo-good impl=demo\n_start:\n    nop\n'),
+  );
+  expect(edited.stats).toEqual({ examples: 3, cached: 2, ran: 1 });
+
+  // A check of the stage changed: every example of the stage runs again.
+  const rechecked = await check(source.replace('rflags.IF == 0', 'rflags.IF == 0\nrflags.DF == 0'));
+  expect(rechecked.stats).toEqual({ examples: 3, cached: 0, ran: 3 });
+});
