@@ -19,11 +19,11 @@ test('warm, moved and edited runs', async () => {
 
   clearMemoryCache();
   const cold = await check(source);
-  expect(cold.stats).toEqual({ examples: 3, cached: 0, ran: 3 });
+  expect(cold.stats).toEqual({ examples: 3, cached: 0, ran: 3, assembled: 4 }); // + the given's `asm: hlt`
 
   clearMemoryCache(); // a new process: only the disk cache is left
   const warm = await check(source);
-  expect(warm.stats).toEqual({ examples: 3, cached: 3, ran: 0 });
+  expect(warm.stats).toEqual({ examples: 3, cached: 3, ran: 0, assembled: 0 });
   expect(warm.documents).toEqual(cold.documents);
 
   // Three lines of prose above everything: nothing re-runs, every place moves by three lines.
@@ -37,9 +37,10 @@ test('warm, moved and edited runs', async () => {
   const edited = await check(
     source.replace('name=demo-good impl=demo\n_start:\n', 'name=demo-good impl=demo\n_start:\n    nop\n'),
   );
-  expect(edited.stats).toEqual({ examples: 3, cached: 2, ran: 1 });
+  expect(edited.stats).toEqual({ examples: 3, cached: 2, ran: 1, assembled: 1 });
 
-  // A check of the stage changed: every example of the stage runs again.
+  // A check of the stage changed: every example of the stage runs again ...
   const rechecked = await check(source.replace('rflags.IF == 0', 'rflags.IF == 0\nrflags.DF == 0'));
-  expect(rechecked.stats).toEqual({ examples: 3, cached: 0, ran: 3 });
+  // ... but nothing is re-assembled.
+  expect(rechecked.stats).toEqual({ examples: 3, cached: 0, ran: 3, assembled: 0 });
 });

@@ -4,6 +4,7 @@
 import { assemble } from '../runner/assemble.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
 import type { SourcePlace } from '../model/types.ts';
+import { sha256 } from '../plugin/hash.ts';
 
 export interface AssembledCode {
   ok: true;
@@ -66,4 +67,68 @@ export function withWorldSymbols(source: string, symbols: Record<string, bigint>
   }
   if (!extra.length) return source;
   return `${source.endsWith('\n') ? source : `${source}\n`}${extra.join('\n')}\n`;
+}
+
+/** An assembled block as stored in the cache: lines relative to the block, so a moved block still hits. */
+interface StoredAsm {
+  bytes: string;
+  symbols: Record<string, string>;
+  lines: [string, number][];
+}
+
+export interface AsmCache {
+  get(key: string): Promise<StoredAsm | undefined>;
+  set(key: string, value: StoredAsm): Promise<void>;
+}
+
+/**
+ * assembleAll with a content-addressed cache of successful outputs (source + base + the assembler's
+ * code salt): editing a check re-runs the stage's examples without re-assembling them. Failures are
+ * never cached, so their diagnostics are always fresh.
+ */
+export async function assembleCached(
+  jobs: AsmJob[],
+  cache: AsmCache,
+  salt: string,
+  counter?: { assembled: number },
+): Promise<Assembled[]> {
+  const keys = jobs.map((j) => sha256('asm', salt, j.base.toString(16), j.source));
+  const out: (Assembled | undefined)[] = await Promise.all(
+    keys.map(async (k, i) => {
+      const s = await cache.get(k);
+      return s && fromStored(s, jobs[i]!.lineOffset);
+    }),
+  );
+  const missing = jobs.map((_, i) => i).filter((i) => !out[i]);
+  if (counter) counter.assembled += missing.length;
+  const fresh = await assembleAll(missing.map((i) => jobs[i]!));
+  await Promise.all(
+    missing.map(async (i, n) => {
+      const r = fresh[n]!;
+      out[i] = r;
+      if (r.ok) await cache.set(keys[i]!, toStored(r, jobs[i]!.lineOffset));
+    }),
+  );
+  return out as Assembled[];
+}
+
+function toStored(a: AssembledCode, lineOffset: number): StoredAsm {
+  const symbols: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a.symbols)) symbols[k] = v.toString(16);
+  return {
+    bytes: Buffer.from(a.bytes).toString('base64'),
+    symbols,
+    lines: [...a.lines].map(([addr, line]) => [addr.toString(16), line - lineOffset]),
+  };
+}
+
+function fromStored(s: StoredAsm, lineOffset: number): AssembledCode {
+  const symbols: Record<string, bigint> = {};
+  for (const [k, v] of Object.entries(s.symbols)) symbols[k] = BigInt(`0x${v}`);
+  return {
+    ok: true,
+    bytes: new Uint8Array(Buffer.from(s.bytes, 'base64')),
+    symbols,
+    lines: new Map(s.lines.map(([addr, line]) => [BigInt(`0x${addr}`), line + lineOffset])),
+  };
 }

@@ -22,7 +22,8 @@ import type { LoadedTree } from './load.ts';
 import { runExample } from './run.ts';
 import type { Outcome } from './run.ts';
 import { codeSalt } from './salt.ts';
-import { assembleAll, withWorldSymbols } from './assembly.ts';
+import { assembleCached, withWorldSymbols } from './assembly.ts';
+import type { AsmCache } from './assembly.ts';
 import { GivenBuildError } from '../model/given.ts';
 import { parseAssertion } from '../model/expect/index.ts';
 import { EngineUnavailableError, getEngine } from '../runner/engines.ts';
@@ -46,7 +47,7 @@ export interface CheckResult {
   documents: SpecDocument[];
   messages: VFileMessage[];
   /** Cache statistics for this call (for the bench and --verbose). */
-  stats: { examples: number; cached: number; ran: number };
+  stats: { examples: number; cached: number; ran: number; assembled: number };
 }
 
 const memoryCache = new ResultCache<Outcome>(null);
@@ -64,10 +65,26 @@ function cacheFor(useDisk: boolean, dir?: string): ResultCache<Outcome> {
   return c;
 }
 
+const asmMemory = new ResultCache<StoredAsmValue>(null, 'asm');
+const asmDisk = new Map<string, ResultCache<StoredAsmValue>>();
+type StoredAsmValue = Parameters<AsmCache['set']>[1];
+
+function asmCacheFor(useDisk: boolean, dir?: string): AsmCache {
+  if (!useDisk) return asmMemory;
+  const where = path.resolve(dir ?? CACHE_DIR);
+  let c = asmDisk.get(where);
+  if (!c) {
+    c = new ResultCache<StoredAsmValue>(where, 'asm');
+    asmDisk.set(where, c);
+  }
+  return c;
+}
+
 /** Forget in-memory results (the bench measures a cold run with this). */
 export function clearMemoryCache(): void {
   memoryCache.clearMemory();
-  for (const c of diskCaches.values()) c.clearMemory();
+  asmMemory.clearMemory();
+  for (const c of [...diskCaches.values(), ...asmDisk.values()]) c.clearMemory();
 }
 
 export async function checkSpec(paths: string | string[], options: CheckOptions = {}): Promise<CheckResult> {
@@ -78,8 +95,9 @@ export async function checkSpec(paths: string | string[], options: CheckOptions 
 export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): Promise<CheckResult> {
   const engine = options.engine ?? 'interp';
   const cache = cacheFor(options.cache ?? true, options.cacheDir);
+  const asmCache = asmCacheFor(options.cache ?? true, options.cacheDir);
   const messages: VFileMessage[] = [...tree.messages];
-  const stats = { examples: 0, cached: 0, ran: 0 };
+  const stats = { examples: 0, cached: 0, ran: 0, assembled: 0 };
   const push = (reason: string, place: Parameters<typeof specMessage>[1], rule: RuleId) =>
     messages.push(specMessage(reason, place, rule));
 
@@ -187,15 +205,20 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
         const snippetJobs = stagesNeeded.flatMap((s) =>
           givens.get(s.id)!.snippets.map((b) => ({ stage: s, b })),
         );
-        const assembled = await assembleAll([
-          ...misses.map((j) => ({
-            source: withWorldSymbols(j.example.source, j.given.spec.symbols),
-            base: j.given.codeBase,
-            file: j.example.place.file,
-            lineOffset: j.example.place.line,
-          })),
-          ...snippetJobs.map((s) => s.b),
-        ]);
+        const assembled = await assembleCached(
+          [
+            ...misses.map((j) => ({
+              source: withWorldSymbols(j.example.source, j.given.spec.symbols),
+              base: j.given.codeBase,
+              file: j.example.place.file,
+              lineOffset: j.example.place.line,
+            })),
+            ...snippetJobs.map((s) => s.b),
+          ],
+          asmCache,
+          codeSalt('assembler'),
+          stats,
+        );
         const snippetsOf = new Map<string, { bytes: Uint8Array }[] | null>();
         snippetJobs.forEach((s, i) => {
           const out = assembled[misses.length + i]!;
