@@ -130,3 +130,25 @@ describe('kexec-contract lint', () => {
     }
   });
 });
+
+test('lint: impl= must name an entry of implementations.yaml', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kc-impl-'));
+  await writeFile(path.join(dir, 'implementations.yaml'), '- id: linux-6.18\n  name: Linux 6.18\n');
+  await writeFile(
+    path.join(dir, 'x.md'),
+    chapter(
+      '```asm example name=a impl=linux-6.18\nhlt\n```\n\n```asm example name=b impl=linux-9\nhlt\n```\n',
+    ),
+  );
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    expect(await lint([dir, '--lock', path.join(dir, 'lock.json')])).toBe(1);
+    expect(err.mock.calls.flat()).toContain(
+      `${path.join(dir, 'x.md')}:9: example "b" names impl=linux-9, which ${path.join(dir, 'implementations.yaml')} does not list`,
+    );
+  } finally {
+    err.mockRestore();
+    log.mockRestore();
+  }
+});
