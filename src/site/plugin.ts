@@ -7,6 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
+import type { Compiler } from 'webpack';
 import { parse as parseYaml } from 'yaml';
 import type { SpecDocument } from '../model/types.ts';
 import { buildSiteData, parseImplementations, type SiteData } from './data.ts';
@@ -56,12 +57,14 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
   return {
     name: PLUGIN_NAME,
 
-    configureWebpack() {
-      // package.json says "type": "module", so webpack would parse Docusaurus's generated registry as strict
-      // ESM and leave its `require.resolveWeak` calls untranslated (the SSG step then fails). Those files
-      // are CommonJS-flavoured; let webpack detect that.
+    configureWebpack(_config, isServer) {
+      // package.json says "type": "module". Two consequences for the bundler's CommonJS-flavoured output:
+      // - the generated registry would be parsed as strict ESM, leaving `require.resolveWeak` untranslated;
+      // - the server bundle's chunks under build/__server would load as ES modules during SSG.
+      // Let the bundler detect the registry's module type, and mark the server output as CommonJS.
       return {
         module: { rules: [{ test: /\.js$/, include: [context.generatedFilesDir], type: 'javascript/auto' }] },
+        plugins: isServer ? [new CommonJsOutputMarker()] : [],
       };
     },
 
@@ -148,6 +151,19 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
       }
     },
   };
+}
+
+/** Emits package.json {"type":"commonjs"} next to the server bundle (webpack and Rspack alike). */
+class CommonJsOutputMarker {
+  apply(compiler: Compiler): void {
+    const { Compilation, sources } = compiler.webpack;
+    compiler.hooks.thisCompilation.tap('kexec-contract-commonjs', (compilation) => {
+      compilation.hooks.processAssets.tap(
+        { name: 'kexec-contract-commonjs', stage: Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL },
+        () => compilation.emitAsset('package.json', new sources.RawSource('{ "type": "commonjs" }\n')),
+      );
+    });
+  }
 }
 
 /** clauses.json and one citation file per clause, replacing whatever an earlier build left. */
