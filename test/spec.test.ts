@@ -5,6 +5,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
+import { unknownImplementations } from '../src/harness/impls.ts';
 import { lintLock, readLock } from '../src/harness/lock.ts';
 import { testCases } from '../src/harness/report.ts';
 import { formatMessage, isError } from '../src/plugin/messages.ts';
@@ -18,6 +19,14 @@ const { documents, messages } = await checkSpec('spec', { engine });
 describe('spec', () => {
   test('spec/ has chapters', () => {
     expect(documents.length).toBeGreaterThan(0);
+  });
+
+  test('every impl= is listed in spec/implementations.yaml', async () => {
+    const problems = await unknownImplementations(
+      documents.flatMap((d) => d.examples),
+      ['spec'],
+    );
+    expect(problems, problems.join('\n')).toEqual([]);
   });
 
   test('spec/clauses.lock.json matches the clauses (kexec-contract lint)', async () => {

@@ -2,11 +2,8 @@
 // Checks clause IDs against spec/clauses.lock.json (see src/harness/lock.ts) and the spec's structure
 // (IDs, levels, stages, references), without running anything.
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
-import type { Example } from '../model/types.ts';
+import { unknownImplementations } from '../harness/impls.ts';
 import { loadTree } from '../harness/load.ts';
 import { lintLock, LOCK_PATH, readLock, retire, updateLock, writeLock } from '../harness/lock.ts';
 import { formatMessage, isError } from '../plugin/messages.ts';
@@ -106,26 +103,6 @@ export default async function lint(argv: string[]): Promise<number> {
   }
   console.log(`lint: ${clauses.length} clauses match ${lockPath}`);
   return 0;
-}
-
-/** `impl=` must name an entry of implementations.yaml (in the first path, when it is a directory with one). */
-async function unknownImplementations(examples: Example[], paths: string[]): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path.join(paths[0]!, 'implementations.yaml'), 'utf8');
-  } catch {
-    return [];
-  }
-  const doc = parseYaml(text) as unknown;
-  const list = Array.isArray(doc) ? doc : ((doc as { implementations?: unknown[] })?.implementations ?? []);
-  const ids = new Set(list.map((x) => String((x as { id?: unknown })?.id)));
-  return examples
-    .filter((e) => e.impl && !ids.has(e.impl))
-    .map(
-      (e) =>
-        `${e.place.file}:${e.place.line}: ${e.kind} "${e.name}" names impl=${e.impl}, which ` +
-        `${path.join(paths[0]!, 'implementations.yaml')} does not list`,
-    );
 }
 
 export { lint };
