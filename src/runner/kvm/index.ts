@@ -200,8 +200,13 @@ class KvmRun {
     const mem = new SparseMemory(this.world.ram);
     for (const { addr, bytes } of this.world.image) mem.write(addr, bytes);
     for (const linear of this.options.until ?? []) {
-      const t = translate(mem, s, linear, { exec: true });
-      const phys = t.ok ? t.phys : undefined;
+      let phys: bigint | undefined;
+      try {
+        const t = translate(mem, s, linear, { exec: true });
+        phys = t.ok ? t.phys : undefined;
+      } catch {
+        phys = undefined; // page tables outside RAM: reported below like an unmapped address
+      }
       const cur = phys === undefined ? undefined : this.readPhys(phys, 1)?.[0];
       if (phys === undefined || cur === undefined) {
         this.events.push(`until 0x${linear.toString(16)} is not mapped to RAM at the start; no hlt planted`);
