@@ -13,6 +13,7 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import { siteEnv } from './src/site/env.ts';
+import remarkSpecPerVersion from './src/site/remark.ts';
 
 const siteDir = __dirname;
 const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
@@ -23,16 +24,12 @@ const { url, baseUrl, specVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
 
-export default async function createConfig(): Promise<Config> {
-  // The remark plugin is TypeScript; Docusaurus's config loader (jiti) compiles it and what it imports.
+export default function createConfig(): Config {
+  // The remark plugin (TypeScript, compiled by Docusaurus's config loader) checks every example of a page
+  // against its spec tree: spec/ for the current docs, spec_versioned_docs/version-X/ for a release.
   const remarkPlugins = sample
     ? []
-    : [
-        [
-          (await import('./src/plugin/index.ts')).remarkKexecContract,
-          { jsx: true, specDir: 'spec', failOnError: !allowFailures },
-        ],
-      ];
+    : [[remarkSpecPerVersion, { jsx: true, specDir: 'spec', failOnError: !allowFailures }]];
 
   return {
     title: 'kexec handoff contract',

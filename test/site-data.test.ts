@@ -93,3 +93,15 @@ describe('docPermalinkPath', () => {
     expect(at('x.md', {}, 'next')).toBe('/spec/next/x');
   });
 });
+
+describe('specDirOf', () => {
+  it('checks a released version against its own copy of the spec', async () => {
+    const { specDirOf } = await import('../src/site/remark.ts');
+    expect(specDirOf('spec/02-kernel-to-purgatory.md', 'spec')).toBe('spec');
+    expect(specDirOf('spec_versioned_docs/version-1.0/02-kernel-to-purgatory.md', 'spec')).toBe(
+      'spec_versioned_docs/version-1.0',
+    );
+    expect(specDirOf('spec_versioned_docs/version-1.0/sub/x.md', 'spec')).toBe('spec_versioned_docs/version-1.0');
+    expect(specDirOf('docs/guides/x.md', 'spec')).toBe('spec');
+  });
+});

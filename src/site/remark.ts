@@ -1,0 +1,35 @@
+// The remark plugin as the docs plugin uses it: one spec tree per docs version. A released version lives
+// in spec_versioned_docs/version-X/ and must be checked against its own files, not against spec/ (whose
+// clauses would collide with its copies). Wraps remarkKexecContract with `specDir` chosen per file.
+
+import path from 'node:path';
+import type { Root } from 'mdast';
+import type { Processor } from 'unified';
+import type { VFile } from 'vfile';
+import remarkKexecContract, { type RemarkKexecContractOptions } from '../plugin/index.ts';
+
+type Transform = (tree: Root, file: VFile) => Promise<void>;
+
+/** The spec tree a Markdown file belongs to: its versioned docs folder, else `fallback` (spec/). */
+export function specDirOf(file: string | undefined, fallback: string): string {
+  if (!file) return fallback;
+  const parts = path.resolve(file).split(path.sep);
+  const at = parts.findIndex((p, i) => /_versioned_docs$/.test(p) && /^version-/.test(parts[i + 1] ?? ''));
+  if (at < 0) return fallback;
+  const dir = parts.slice(0, at + 2).join(path.sep);
+  return path.relative(process.cwd(), dir) || '.';
+}
+
+export default function remarkSpecPerVersion(this: Processor, options: RemarkKexecContractOptions = {}) {
+  const fallback = options.specDir ?? 'spec';
+  const byDir = new Map<string, Transform>();
+  return async (tree: Root, file: VFile): Promise<void> => {
+    const specDir = specDirOf(file.path, fallback);
+    let transform = byDir.get(specDir);
+    if (!transform) {
+      transform = remarkKexecContract.call(this, { ...options, specDir }) as Transform;
+      byDir.set(specDir, transform);
+    }
+    await transform(tree, file);
+  };
+}
