@@ -135,3 +135,19 @@ describe('mutations make the suite fail, naming the clause and the Markdown line
     expect(messages.map((m) => [m.file, m.line, m.ruleId])).toEqual([[SAMPLE, assertLine, 'verdict']]);
   });
 });
+
+describe('what does not run', () => {
+  test('a stage with a check that does not parse runs none of its examples', async () => {
+    const { documents, messages } = await checkVariant(source.replace('rbx == 0', 'rbx = 0'));
+    expect(messages.map((m) => [m.line, m.ruleId])).toEqual([[lineOf('rbx == 0'), 'expect-syntax']]);
+    expect(documents[0]!.runs).toEqual([]);
+  });
+
+  test('a counterexample with a wrong violates= does not stop the others', async () => {
+    const { documents, messages } = await checkVariant(
+      source.replace('violates=demo.gpr.zero', 'violates=demo.gpr.zeroo'),
+    );
+    expect(messages.map((m) => [m.line, m.ruleId])).toEqual([[lineOf('name=demo-r10-kept'), 'violates']]);
+    expect(documents[0]!.runs.map((r) => r.example)).toEqual(['demo-good', 'demo-stack-leak']);
+  });
+});

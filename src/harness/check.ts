@@ -124,6 +124,15 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
         );
   }
 
+  // A stage with a check that does not parse runs nothing (its examples would pass a weaker check);
+  // a counterexample whose violates= is wrong runs nothing either. Both are reported already.
+  const brokenStages = new Set<string>();
+  for (const f of tree.files)
+    for (const id of f.extracted.broken) brokenStages.add(tree.index.clauses.get(id)?.stage ?? '');
+  const badExamples = new Set(
+    messages.filter((m) => m.fatal && m.ruleId === 'violates').map((m) => `${m.file}:${m.line}`),
+  );
+
   const clausesOf = new Map<string, Clause[]>();
   for (const c of tree.index.clauses.values()) {
     const list = clausesOf.get(c.stage) ?? [];
@@ -135,6 +144,7 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
     for (const a of c.assertions) {
       const r = parseAssertion(a.source, { symbols: Object.keys(given.spec.symbols), allowCodeLabels: true });
       if (r.ok) continue;
+      brokenStages.add(c.stage);
       push(
         `clause "${c.id}": ${r.error.message}`,
         { ...a.place, column: (a.place.column ?? 1) + r.error.column - 1 },
@@ -142,11 +152,6 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
       );
     }
   }
-  const invalid = new Set(
-    messages
-      .filter((m) => m.fatal && (m.ruleId === 'expect-syntax' || m.ruleId === 'violates'))
-      .map((m) => m.file),
-  );
   const selected = (file: string) => !options.only || options.only.includes(file);
 
   const documents = await Promise.all(
@@ -175,7 +180,8 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
         if (tree.index.examples.get(example.name) !== example) continue; // duplicate name, reported
         const stage = tree.index.stages.get(example.stage);
         const given = stage && givens.get(stage.id);
-        if (!stage || !given || invalid.has(f.file)) continue;
+        if (!stage || !given || brokenStages.has(stage.id)) continue;
+        if (badExamples.has(`${example.place.file}:${example.place.line}`)) continue;
         const clauses = (clausesOf.get(stage.id) ?? []).slice().sort((a, b) => a.id.localeCompare(b.id));
         const key = sha256(
           codeSalt(engine),

@@ -35,6 +35,8 @@ export interface Extracted {
   examples: Example[];
   messages: VFileMessage[];
   links: NodeLinks;
+  /** Clauses with an `expect` line that does not parse: their stage's examples must not run with a weaker check. */
+  broken: Set<string>;
 }
 
 export interface ExtractInput {
@@ -66,6 +68,7 @@ export function extract(input: ExtractInput): Extracted {
     examples: [],
     messages: [],
     links: { stages: new Map(), clauses: new Map(), examples: new Map() },
+    broken: new Set(),
   };
   const fm = input.frontMatter ?? readFrontMatter(source);
   const fmStage = typeof fm?.stage === 'string' ? fm.stage : undefined;
@@ -261,6 +264,7 @@ export function extract(input: ExtractInput): Extracted {
     }
     out.clauses.push(clause);
     out.links.clauses.set(node, clause);
+    if (!syntaxOk) out.broken.add(id);
   };
 
   const walk = (parent: Parent) => {
