@@ -97,11 +97,11 @@ function checkKvm(): EngineAvailability {
 
 export const kvmEngine: Engine = {
   name: 'kvm',
-  run(world: World, options: RunOptions = {}): Promise<RunResult> {
+  async run(world: World, options: RunOptions = {}): Promise<RunResult> {
     const a = checkKvm();
-    if (!a.ok) return Promise.reject(new Error(`${a.reason}; ${a.install}`));
+    if (!a.ok) throw new Error(`${a.reason}; ${a.install}`);
     const libc = loadLibc() as Libc;
-    return Promise.resolve(new KvmRun(libc, world, options).run());
+    return new KvmRun(libc, world, options).run();
   },
 };
 
