@@ -132,7 +132,11 @@ class UnicornRun {
       if (limit) return this.result(limit);
       // uc_emu_start's count 0 means "no limit": a zero budget ends before the first instruction.
       if (this.maxSteps <= 0)
-        return this.result({ reason: 'budget', rip: this.world.state.rip, message: 'instruction budget of 0' });
+        return this.result({
+          reason: 'budget',
+          rip: this.world.state.rip,
+          message: 'instruction budget of 0',
+        });
       this.addHooks();
       // With exits enabled (and none listed) uc_emu_start has no `until` to look up; a lookup of a
       // non-canonical `until` page-faults inside unicorn and leaves CR2 clobbered after the run.
