@@ -153,8 +153,10 @@ class KvmRun {
     const { libc } = this;
     this.kvm = this.sys(libc.open(KVM_DEVICE, O_RDWR | O_CLOEXEC), `open ${KVM_DEVICE}`);
     this.vm = this.sys(libc.ioctlInt(this.kvm, ioctls.KVM_CREATE_VM, 0), 'KVM_CREATE_VM');
-    // Intel needs a TSS area for real-mode emulation; AMD ignores it. Failure is not fatal.
-    libc.ioctlInt(this.vm, ioctls.KVM_SET_TSS_ADDR, TSS_ADDR);
+    // Intel needs a 3-page TSS area for real-mode emulation (AMD ignores it); keep it out of RAM.
+    const tss = BigInt(TSS_ADDR);
+    if (!this.world.ram.some((r) => tss < r.base + r.size && r.base < tss + 0x3000n))
+      libc.ioctlInt(this.vm, ioctls.KVM_SET_TSS_ADDR, TSS_ADDR);
     this.mapRam();
     this.plantUntil();
     this.vcpu = this.sys(libc.ioctlInt(this.vm, ioctls.KVM_CREATE_VCPU, 0), 'KVM_CREATE_VCPU');
