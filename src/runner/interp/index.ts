@@ -111,6 +111,10 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
         }
         if (m.fw) undef = (undef & ~m.fw) | m.fu;
         steps++;
+        if (m.halted) {
+          stop = { reason: 'hlt', rip: addrToBig(m.rip), message: `hlt at ${hex(rip)}` };
+          break;
+        }
       }
     } catch (e) {
       if (m.trace) m.trace = undefined;
@@ -127,7 +131,6 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
         }
       } else if (e instanceof Halt) {
         stop = { reason: e.reason, rip: addrToBig(m.rip), message: e.message, ...e.extra };
-        if (e.reason === 'hlt') steps++;
       } else if (e instanceof MemoryError) {
         stop = {
           reason: 'memory',

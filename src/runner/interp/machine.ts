@@ -123,6 +123,8 @@ export class Machine {
   nextRip = 0;
   eaValid = false;
   eaAddr = 0;
+  /** Set by hlt: the run ends after this step. */
+  halted = false;
   /** Flags the current instruction writes / leaves undefined (from iced; ops may refine). */
   fw = 0;
   fu = 0;

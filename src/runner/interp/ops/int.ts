@@ -91,7 +91,8 @@ function shiftOp(op: ShiftOp): OpFn {
     const aH = m.rh;
     const count = i.o.length > 1 ? m.read(i.o[1]) & 0xff : 1;
     const r = shift(m, op, aL, aH, count, i.w);
-    if (m.fw !== 0) m.write(d, r, m.rh);
+    // A 32-bit register destination is written (zero-extended) even for a count of 0.
+    if (m.fw !== 0 || (i.w === 32 && d.k !== MEM)) m.write(d, r, m.rh);
   };
 }
 
@@ -104,7 +105,7 @@ function shiftDoubleOp(left: boolean): OpFn {
     const sH = m.rh;
     const count = m.read(i.o[2]) & 0xff;
     const r = shiftDouble(m, left, dL, dH, sL, sH, count, i.w);
-    if (m.fw !== 0) m.write(d, r, m.rh);
+    if (m.fw !== 0 || (i.w === 32 && d.k !== MEM)) m.write(d, r, m.rh);
   };
 }
 

@@ -501,9 +501,9 @@ export const SYSTEM_OPS: Record<string, OpFn> = {
     m.invalidatePage(a);
     m.events.push(`invlpg@0x${addrToBig(i.ip).toString(16)}`);
   },
-  hlt: (m, i) => {
-    m.rip = i.next;
-    throw new Halt('hlt', `hlt at 0x${addrToBig(i.ip).toString(16)}`);
+  hlt: (m) => {
+    // The step completes (RIP moves past hlt); the run loop stops after it.
+    m.halted = true;
   },
   pushf: pushf,
   pushfd: pushf,
