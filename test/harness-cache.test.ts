@@ -44,3 +44,20 @@ test('warm, moved and edited runs', async () => {
   // ... but nothing is re-assembled.
   expect(rechecked.stats).toEqual({ examples: 3, cached: 0, ran: 3, assembled: 0 });
 });
+
+test('concurrent calls run each example once and both get every result', async () => {
+  clearMemoryCache();
+  const opts = { engine, cache: false } as const;
+  const [a, b, c] = await Promise.all([
+    checkSpec('test/fixtures/split', opts),
+    checkSpec(['test/fixtures/split/b-examples.md', 'test/fixtures/split/a-stage.md'], opts),
+    checkSpec(SAMPLE, opts),
+  ]);
+  expect(a.stats.ran + b.stats.ran).toBe(2);
+  expect(c.stats.ran).toBe(3);
+  expect(b.documents.flatMap((d) => d.runs)).toEqual(a.documents.flatMap((d) => d.runs));
+  expect(a.documents.flatMap((d) => d.runs).map((r) => [r.example, r.ok])).toEqual([
+    ['split-good', true],
+    ['split-bad', true],
+  ]);
+});

@@ -20,7 +20,7 @@ import type { StageGiven } from './lang.ts';
 import { loadTree } from './load.ts';
 import type { LoadedTree } from './load.ts';
 import { runExample } from './run.ts';
-import type { Outcome } from './run.ts';
+import type { Outcome, RunExampleInput } from './run.ts';
 import { codeSalt } from './salt.ts';
 import { assembleCached, withWorldSymbols } from './assembly.ts';
 import type { AsmCache } from './assembly.ts';
@@ -154,8 +154,27 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
   }
   const selected = (file: string) => !options.only || options.only.includes(file);
 
-  const documents = await Promise.all(
-    tree.files.map(async (f): Promise<SpecDocument> => {
+  interface Job {
+    example: Example;
+    stage: Stage;
+    given: StageGiven;
+    clauses: Clause[];
+    key: string;
+    outcome?: Outcome;
+    /** Another call's run of the same key, when it owns it. */
+    wait?: Promise<Outcome | undefined>;
+  }
+  interface Prepared {
+    doc: SpecDocument;
+    jobs: Job[];
+    misses: Job[];
+    settle: Map<string, (o: Outcome | undefined) => void>;
+  }
+  const toRun: { job: Job; input: RunExampleInput }[] = [];
+
+  // Phase 1, per document (concurrently): cache look-ups, then one assembler batch for what is left.
+  const prepared = await Promise.all(
+    tree.files.map(async (f): Promise<Prepared> => {
       const ex = f.extracted;
       const doc: SpecDocument = {
         file: f.file,
@@ -164,17 +183,10 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
         examples: ex.examples,
         runs: [],
       };
-      if (!selected(f.file)) return doc;
+      const settle = new Map<string, (o: Outcome | undefined) => void>();
+      if (!selected(f.file)) return { doc, jobs: [], misses: [], settle };
 
       // Which examples can run, and which of them are cached.
-      interface Job {
-        example: Example;
-        stage: Stage;
-        given: StageGiven;
-        clauses: Clause[];
-        key: string;
-        outcome?: Outcome;
-      }
       const jobs: Job[] = [];
       for (const example of ex.examples) {
         if (tree.index.examples.get(example.name) !== example) continue; // duplicate name, reported
@@ -197,14 +209,23 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
       stats.examples += jobs.length;
       for (const j of jobs) j.outcome = await cache.get(j.key);
       // Another call (the site plugin and the remark plugin run side by side) may be running the same
-      // example right now: wait for it instead of running it twice.
-      for (const j of jobs) if (!j.outcome && inflight.has(j.key)) j.outcome = await inflight.get(j.key);
-      const misses = jobs.filter((j) => !j.outcome);
-      stats.cached += jobs.length - misses.length;
-      const settle = new Map<string, (o: Outcome | undefined) => void>();
-      for (const j of misses) {
-        inflight.set(j.key, new Promise((resolve) => settle.set(j.key, resolve)));
+      // example right now: take its result instead of running it twice. Each key gets exactly one owner
+      // (this loop is synchronous), and results of other owners are awaited only after this call's own
+      // runs are settled, so two calls can never wait for each other.
+      const misses: Job[] = [];
+      const theirs: Job[] = [];
+      for (const j of jobs) {
+        if (j.outcome) continue;
+        const running = inflight.get(j.key);
+        if (running) {
+          j.wait = running;
+          theirs.push(j);
+        } else {
+          misses.push(j);
+          inflight.set(j.key, new Promise((resolve) => settle.set(j.key, resolve)));
+        }
       }
+      stats.cached += jobs.length - misses.length;
       try {
         // One assembler batch for the whole document: its examples, and the snippets of their stages.
         const stagesNeeded = [...new Set(misses.map((j) => j.stage))];
@@ -254,46 +275,69 @@ export async function checkTree(tree: LoadedTree, options: CheckOptions = {}): P
             );
             continue;
           }
-          try {
-            j.outcome = await runExample({
+          toRun.push({
+            job: j,
+            input: {
               engine,
               given: j.given,
               clauses: j.clauses,
               example: j.example,
               code: asm,
               snippets: snippets ?? [],
-            });
-          } catch (e) {
-            if (e instanceof GivenBuildError) {
-              push(
-                `stage "${j.stage.id}" given, for ${j.example.kind} "${j.example.name}": ${e.message}`,
-                { file: j.stage.place.file, line: j.stage.place.line + e.line, column: e.column },
-                'given',
-              );
-              continue;
-            }
-            throw e;
-          }
-          stats.ran++;
-          await cache.set(j.key, j.outcome);
+            },
+          });
         }
-      } finally {
+      } catch (e) {
         for (const j of misses) {
-          settle.get(j.key)!(j.outcome);
+          settle.get(j.key)!(undefined);
           inflight.delete(j.key);
         }
+        throw e;
       }
-
-      for (const j of jobs) {
-        if (!j.outcome) continue;
-        const { run, notes } = materialize(j.outcome, j.example, j.clauses, engine);
-        doc.runs.push(run);
-        for (const n of notes) messages.push(n);
-        options.onRun?.(run, j.example);
-      }
-      return doc;
+      return { doc, jobs, misses, settle };
     }),
   );
+
+  // Phase 2: the runs. They stay on this thread: the interpreter's runs are short, and worker threads
+  // (tried) cost more to start, with tsx loading the sources in each, than they saved on two cores.
+  try {
+    for (const { job: j, input } of toRun) {
+      try {
+        j.outcome = await runExample(input);
+      } catch (e) {
+        if (!(e instanceof GivenBuildError)) throw e;
+        push(
+          `stage "${j.stage.id}" given, for ${j.example.kind} "${j.example.name}": ${e.message}`,
+          { file: j.stage.place.file, line: j.stage.place.line + e.line, column: e.column },
+          'given',
+        );
+        continue;
+      }
+      stats.ran++;
+      await cache.set(j.key, j.outcome);
+    }
+  } finally {
+    for (const p of prepared) {
+      for (const j of p.misses) {
+        p.settle.get(j.key)!(j.outcome);
+        inflight.delete(j.key);
+      }
+    }
+  }
+
+  for (const p of prepared) for (const j of p.jobs) if (j.wait) j.outcome = await j.wait;
+
+  // Phase 3: verdicts and messages at today's Markdown places, in file and example order.
+  const documents = prepared.map(({ doc, jobs }) => {
+    for (const j of jobs) {
+      if (!j.outcome) continue;
+      const { run, notes } = materialize(j.outcome, j.example, j.clauses, engine);
+      doc.runs.push(run);
+      for (const n of notes) messages.push(n);
+      options.onRun?.(run, j.example);
+    }
+    return doc;
+  });
   return { documents, messages, stats };
 }
 
