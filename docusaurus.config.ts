@@ -39,7 +39,9 @@ export default function createConfig(): Config {
     favicon: 'img/favicon.svg',
     // Rspack, SWC and Lightning CSS instead of webpack, Babel and cssnano: the build is CPU-bound and the
     // machine is small (see docs/reference/site.md for the build time).
-    future: { v4: true, faster: true },
+    // (SSG worker threads need the v4 head flag; CSS cascade layers stay off because Lightning CSS
+    // emulates them with specificity that would override the site's own styles.)
+    future: { v4: { removeLegacyPostBuildHeadAttribute: true }, faster: true },
     onBrokenLinks: 'throw',
     onBrokenAnchors: 'throw',
     markdown: {

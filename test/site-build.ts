@@ -24,6 +24,15 @@ export function sampleMode(): boolean {
   return process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
 }
 
+/** The settings a build depends on besides its inputs; a build made with others is rebuilt. */
+function buildSettings(): { sample: boolean; url: string; allowFailures: boolean } {
+  return {
+    sample: sampleMode(),
+    url: process.env.KEXEC_CONTRACT_SITE_URL ?? '',
+    allowFailures: process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1',
+  };
+}
+
 /**
  * True when build/ was produced, in the same mode, after the last change to any input. A build made by
  * `npm run build` (no marker) counts when this run uses the default settings.
@@ -31,11 +40,17 @@ export function sampleMode(): boolean {
 export function buildIsFresh(): boolean {
   const index = path.join(BUILD, 'index.html');
   if (!existsSync(index)) return false;
-  const url = process.env.KEXEC_CONTRACT_SITE_URL ?? '';
+  const want = buildSettings();
   const marker = existsSync(MARKER)
-    ? (JSON.parse(readFileSync(MARKER, 'utf8')) as { sample: boolean; url: string })
-    : { sample: false, url: '' };
-  if (marker.sample !== sampleMode() || marker.url !== url) return false;
+    ? (JSON.parse(readFileSync(MARKER, 'utf8')) as Partial<typeof want>)
+    : { sample: false, url: '', allowFailures: false };
+  if (
+    marker.sample !== want.sample ||
+    marker.url !== want.url ||
+    (marker.allowFailures ?? false) !== want.allowFailures
+  ) {
+    return false;
+  }
   const built = statSync(index).mtimeMs;
   return INPUTS.every((i) => newestMtime(path.join(ROOT, i)) < built);
 }
@@ -62,11 +77,7 @@ export async function ensureBuild(): Promise<void> {
   if (code !== 0) throw new Error(`docusaurus build failed (exit ${code}):\n${log.join('').slice(-6000)}`);
   writeFileSync(
     MARKER,
-    JSON.stringify({
-      sample: sampleMode(),
-      url: process.env.KEXEC_CONTRACT_SITE_URL ?? '',
-      seconds: (Date.now() - started) / 1000,
-    }) + '\n',
+    JSON.stringify({ ...buildSettings(), seconds: (Date.now() - started) / 1000 }) + '\n',
   );
 }
 

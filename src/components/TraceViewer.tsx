@@ -95,6 +95,9 @@ function valuesAt(
   for (const k of Object.keys(final)) out[k] = changedLater.has(k) ? undefined : final[k];
   for (let i = 0; i <= step && i < trace.length; i++) Object.assign(out, trace[i].changed);
   for (const k of changedLater) if (!(k in out)) out[k] = undefined;
+  // rip is known at every step: the address of the next instruction, or where the run stopped.
+  const next = trace[step + 1]?.rip ?? final.rip;
+  if (next !== undefined && step >= 0) out.rip = next;
   return out;
 }
 

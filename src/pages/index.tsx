@@ -13,10 +13,14 @@ import { useSiteData } from '../components/data.ts';
 function firstSentence(markdown: string): string {
   const text = plainText(markdown, 10_000).join(' ');
   const m = /^(.+?[.!?])(\s|$)/.exec(text);
-  return m ? m[1] : text;
+  const sentence = m ? m[1] : text;
+  return sentence.length > SENTENCE_MAX
+    ? sentence.slice(0, sentence.lastIndexOf(' ', SENTENCE_MAX)) + ' …'
+    : sentence;
 }
 
-const HEADLINE_MAX = 8;
+const HEADLINE_MAX = 7;
+const SENTENCE_MAX = 90;
 
 export default function Home(): React.ReactElement {
   const { siteConfig } = useDocusaurusContext();
