@@ -12,15 +12,7 @@ import { SparseMemory } from '../runner/memory.ts';
 import type { PhysicalMemory } from '../runner/memory.ts';
 import { getEngine } from '../runner/engines.ts';
 import { hex, stateItems } from '../runner/state-items.ts';
-import type {
-  CpuState,
-  Engine,
-  EngineName,
-  RunOptions,
-  RunResult,
-  TraceStep,
-  World,
-} from '../runner/types.ts';
+import type { Engine, EngineName, RunOptions, RunResult, TraceStep, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import type { AssembledCode } from './assembly.ts';
 import { worldOf } from './lang.ts';
@@ -239,5 +231,3 @@ function traceRow(s: TraceStep): TraceRow {
   if (s.mem?.length) row.mem = s.mem.map((m) => ({ addr: hex(m.addr), size: m.size, value: hex(m.value) }));
   return row;
 }
-
-export type { CpuState };

@@ -5,7 +5,6 @@
 // - with `jsx: true` (Docusaurus, `beforeDefaultRemarkPlugins`) replaces the nodes with MDX JSX elements
 //   `<Clause id data>`, `<Example data>`, `<Given data>` whose `data` attribute is a JSON string.
 
-import path from 'node:path';
 import type { Code, Nodes, Parent, Root, RootContent } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import type { MdxJsxFlowElement } from 'mdast-util-mdx-jsx';
@@ -214,4 +213,3 @@ function replaceNodes(
 
 export { remarkKexecContract };
 export type { SpecDocument };
-export const specRoot = (dir: string) => path.resolve(dir);
