@@ -99,3 +99,43 @@ describe('helpers', () => {
     expect(wrap(`a ${'b'.repeat(80)} c`, 72)).toEqual(['a', 'b'.repeat(80), 'c']);
   });
 });
+
+describe('kexec-contract cite', () => {
+  async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { default: cite } = await import('../src/cli/cite.ts');
+    let out = '';
+    let err = '';
+    const w1 = process.stdout.write;
+    const w2 = process.stderr.write;
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+    process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+    try {
+      return { code: await cite(argv), out, err };
+    } finally {
+      process.stdout.write = w1;
+      process.stderr.write = w2;
+    }
+  }
+
+  it('prints the citation of a clause of the spec, from the spec text alone', async () => {
+    const { loadTree } = await import('../src/harness/load.ts');
+    const tree = await loadTree('spec');
+    const clause = tree.files.flatMap((f) => f.extracted.clauses)[0];
+    expect(clause).toBeDefined();
+    const { code, out } = await run([clause.id]);
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toContain(
+      `${clause.id} (${levelLabel(clause.level)}), kexec handoff contract `,
+    );
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(`^https?://.*/spec/.*#${clause.id.replace(/\./g, '\\.')}$`),
+    );
+  });
+
+  it('fails with a message for an unknown ID and with usage for no ID', async () => {
+    const unknown = await run(['no.such.clause']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no clause "no.such.clause"');
+    expect((await run([])).code).toBe(2);
+  });
+});
