@@ -1,10 +1,11 @@
 // The result cache: a warm run re-runs nothing; moving a block or editing prose re-runs nothing and the
 // places follow the text; changing an example or a check re-runs exactly what depends on it.
 
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, test } from 'vitest';
+import { pruneCache } from '../src/harness/cache.ts';
 import { checkSpec, clearMemoryCache } from '../src/harness/check.ts';
 import { isEngineName } from '../src/runner/engines.ts';
 
@@ -60,4 +61,24 @@ test('concurrent calls run each example once and both get every result', async (
     ['split-good', true],
     ['split-bad', true],
   ]);
+});
+
+test('pruning drops outcomes unused for too long, then the least recently used over the size cap', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'kc-prune-'));
+  const now = Date.now();
+  const day = 24 * 3600 * 1000;
+  const put = async (name: string, bytes: number, ageDays: number) => {
+    const f = path.join(dir, 'runs', 'ab', name);
+    await mkdir(path.dirname(f), { recursive: true });
+    await writeFile(f, 'x'.repeat(bytes));
+    const t = new Date(now - ageDays * day);
+    await utimes(f, t, t);
+  };
+  await put('new.json', 100, 0);
+  await put('mid.json', 100, 1);
+  await put('older.json', 100, 2);
+  await put('stale.json', 10, 30);
+  const removed = await pruneCache(dir, { maxBytes: 250, maxAgeMs: 14 * day }, now);
+  expect(removed).toBe(2);
+  expect((await readdir(path.join(dir, 'runs', 'ab'))).sort()).toEqual(['mid.json', 'new.json']);
 });

@@ -3,10 +3,13 @@
 // that changes with the code). Kept in memory for the process and on disk under .cache/kexec-contract/
 // so a warm `npm test` or site rebuild re-runs only the blocks that changed.
 
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const CACHE_DIR = '.cache/kexec-contract';
+
+/** Bounds of the on-disk cache: every edit of a check adds a set of outcomes, so old ones must go. */
+export const CACHE_LIMITS = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 14 * 24 * 3600 * 1000 };
 
 export class ResultCache<T> {
   private readonly memory = new Map<string, T>();
@@ -30,9 +33,13 @@ export class ResultCache<T> {
     }
     if (this.dir) {
       try {
-        const v = JSON.parse(await readFile(this.file(key), 'utf8')) as T;
+        const f = this.file(key);
+        const v = JSON.parse(await readFile(f, 'utf8')) as T;
         this.memory.set(key, v);
         this.hits++;
+        // Mark it used, so pruning keeps what is still being read.
+        const now = new Date();
+        await utimes(f, now, now).catch(() => {});
         return v;
       } catch {
         // absent or unreadable: a miss
@@ -60,4 +67,40 @@ export class ResultCache<T> {
   clearMemory(): void {
     this.memory.clear();
   }
+}
+
+/**
+ * Delete cache files older than `maxAgeMs` (by last use), then the least recently used ones until the
+ * directory holds at most `maxBytes`. Errors are ignored: pruning is housekeeping, never a failure.
+ */
+export async function pruneCache(dir: string, limits = CACHE_LIMITS, now = Date.now()): Promise<number> {
+  const files: { path: string; size: number; mtime: number }[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.name.endsWith('.json')) {
+        const s = await stat(p).catch(() => undefined);
+        if (s) files.push({ path: p, size: s.size, mtime: s.mtimeMs });
+      }
+    }
+  };
+  await walk(dir);
+  files.sort((a, b) => b.mtime - a.mtime); // newest first
+  let total = 0;
+  let removed = 0;
+  for (const f of files) {
+    total += f.size;
+    if (now - f.mtime > limits.maxAgeMs || total > limits.maxBytes) {
+      await rm(f.path, { force: true }).catch(() => {});
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -14,7 +14,7 @@ import { sha256 } from '../plugin/hash.ts';
 import { specMessage } from '../plugin/messages.ts';
 import type { RuleId } from '../plugin/messages.ts';
 import path from 'node:path';
-import { CACHE_DIR, ResultCache } from './cache.ts';
+import { CACHE_DIR, pruneCache, ResultCache } from './cache.ts';
 import { parseExpectLine, prepareGiven } from './lang.ts';
 import type { StageGiven } from './lang.ts';
 import { loadTree } from './load.ts';
@@ -61,6 +61,8 @@ function cacheFor(useDisk: boolean, dir?: string): ResultCache<Outcome> {
   if (!c) {
     c = new ResultCache<Outcome>(where);
     diskCaches.set(where, c);
+    // Once per process and directory, in the background: old outcomes go (see CACHE_LIMITS).
+    void pruneCache(where);
   }
   return c;
 }
