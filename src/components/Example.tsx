@@ -66,6 +66,7 @@ export function VerdictTable({ run, violates }: { run: ExampleRun; violates: str
                       </>
                     )}
                     {a.message && <span className="kc-comment"> {a.message}</span>}
+                    {a.seed !== undefined && <span className="kc-muted"> (seed {a.seed})</span>}
                   </div>
                 ))}
               </td>
@@ -126,9 +127,15 @@ export default function Example(props: { data: string | ExampleData }): React.Re
             {run.steps !== undefined ? ` after ${run.steps} instructions` : ''}.
           </p>
           <VerdictTable run={run} violates={example.violates} />
+          {run.serial && (
+            <div className="kc-serial">
+              <span className="kc-runs-label">serial output</span>
+              <pre>{run.serial}</pre>
+            </div>
+          )}
           <details className="kc-trace-details" open={!counter}>
             <summary>Trace ({run.trace.length} instructions)</summary>
-            <TraceViewer trace={run.trace} final={run.final} stop={run.stop} />
+            <TraceViewer trace={run.trace} final={run.final} stop={run.stop} omitted={run.traceOmitted} />
           </details>
         </>
       )}

@@ -1,7 +1,7 @@
 // Step through the instructions an example executed (recorded at build time), with the items each
 // step changed highlighted, ending in the final state the clauses were checked against.
 
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceRow } from '../model/types.ts';
 
 const FLAGS: [number, string][] = [
@@ -80,6 +80,8 @@ export interface TraceViewerProps {
   final: Record<string, string>;
   /** How the run ended, shown on the final step. */
   stop?: { reason: string; rip: string; message: string };
+  /** Steps left out of the middle of a long trace (the trace keeps its first and last halves). */
+  omitted?: number;
 }
 
 /** The value of every shown item after `step` (-1 = at entry, when only never-changed items are known). */
@@ -101,7 +103,7 @@ function valuesAt(
   return out;
 }
 
-export default function TraceViewer({ trace, final, stop }: TraceViewerProps): React.ReactElement {
+export default function TraceViewer({ trace, final, stop, omitted }: TraceViewerProps): React.ReactElement {
   // Positions 0..n-1: after instruction i; n: the final state.
   const n = trace.length;
   const [pos, setPos] = useState(0);
@@ -116,6 +118,23 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
   const shown = all ? keys : keys.filter((k) => ORDER.includes(k) || touched.has(k));
   const hidden = keys.length - keys.filter((k) => ORDER.includes(k) || touched.has(k)).length;
   const go = (p: number) => setPos(Math.max(0, Math.min(n, p)));
+  const gapAfter = omitted ? Math.floor(n / 2) - 1 : -1;
+  const total = n + (omitted ?? 0);
+  /** The 1-based number of recorded row i in the whole run (rows after the gap skip the omitted steps). */
+  const number = (i: number) => (gapAfter >= 0 && i > gapAfter ? i + 1 + (omitted ?? 0) : i + 1);
+  // Keep the current instruction visible in the list's own scroll box (not the page's).
+  const list = useRef<HTMLOListElement>(null);
+  useEffect(() => {
+    const box = list.current;
+    const row = box?.querySelector<HTMLElement>('li.kc-trace-current');
+    if (!box || !row) return;
+    if (
+      row.offsetTop < box.scrollTop ||
+      row.offsetTop + row.offsetHeight > box.scrollTop + box.clientHeight
+    ) {
+      box.scrollTop = row.offsetTop - box.clientHeight / 2;
+    }
+  }, [pos]);
 
   return (
     <div
@@ -167,19 +186,26 @@ export default function TraceViewer({ trace, final, stop }: TraceViewerProps): R
           final »
         </button>
         <span className="kc-trace-pos" aria-live="polite">
-          {atEnd ? `final state (${n} instructions)` : `step ${pos + 1} of ${n}`}
+          {atEnd ? `final state (${total} instructions)` : `step ${number(pos)} of ${total}`}
         </span>
       </div>
       <div className="kc-trace-panes">
-        <ol className="kc-trace-list">
+        <ol className="kc-trace-list" ref={list}>
           {trace.map((row, i) => (
-            <li
-              key={i}
-              className={i === pos ? 'kc-trace-current' : i < pos ? 'kc-trace-done' : undefined}
-              onClick={() => go(i)}
-            >
-              <code className="kc-trace-rip">{row.rip}</code> <code>{row.text}</code>
-            </li>
+            <React.Fragment key={i}>
+              <li
+                value={number(i)}
+                className={i === pos ? 'kc-trace-current' : i < pos ? 'kc-trace-done' : undefined}
+                onClick={() => go(i)}
+              >
+                <code className="kc-trace-rip">{row.rip}</code> <code>{row.text}</code>
+              </li>
+              {i === gapAfter && (
+                <li className="kc-trace-gap" aria-label="steps left out">
+                  … {omitted} steps left out of this long run …
+                </li>
+              )}
+            </React.Fragment>
           ))}
           <li className={atEnd ? 'kc-trace-current' : undefined} onClick={() => go(n)}>
             <em>

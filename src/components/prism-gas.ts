@@ -1,5 +1,5 @@
 // A Prism grammar for GNU as, AT&T syntax (x86-64): Prism ships NASM (Intel syntax) but nothing that
-// knows `%reg`, `$imm`, `disp(%base,%index,scale)` or `.directives`. Registered as `gas` (alias `att`).
+// knows `%reg`, `$imm`, `disp(%base,%index,scale)` or `.directives`. Registered as `gas` (aliases `att`, `asm`).
 
 import type { PrismLib } from 'prism-react-renderer';
 
@@ -26,4 +26,6 @@ export function registerGas(Prism: Prism): void {
   };
   Prism.languages.gas = gas;
   Prism.languages.att = gas;
+  // Every assembly in this project is AT&T syntax, so plain ```asm fences get the same highlighting.
+  Prism.languages.asm = gas;
 }
