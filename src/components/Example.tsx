@@ -2,7 +2,7 @@
 // with every clause of its stage, and the trace viewer. Counterexamples are marked as such, with the
 // clauses they violate. Everything shown was computed by the build.
 
-import React from 'react';
+import React, { useState } from 'react';
 import Link from '@docusaurus/Link';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import CodeBlock from '@theme/CodeBlock';
@@ -78,6 +78,20 @@ export function VerdictTable({ run, violates }: { run: ExampleRun; violates: str
   );
 }
 
+/** The trace, rendered only while open: a chapter has dozens of runs and most readers open few. */
+function TraceDetails({ run, open }: { run: ExampleRun; open: boolean }): React.ReactElement {
+  const [shown, setShown] = useState(open);
+  const steps = run.trace.length + (run.traceOmitted ?? 0);
+  return (
+    <details className="kc-trace-details" open={open} onToggle={(e) => setShown(e.currentTarget.open)}>
+      <summary>Trace ({steps} instructions)</summary>
+      {shown && (
+        <TraceViewer trace={run.trace} final={run.final} stop={run.stop} omitted={run.traceOmitted} />
+      )}
+    </details>
+  );
+}
+
 export default function Example(props: { data: string | ExampleData }): React.ReactElement {
   const { example, run } = parseData<ExampleData>(props.data);
   const anchor = exampleAnchor(example.stage, example.name);
@@ -133,10 +147,7 @@ export default function Example(props: { data: string | ExampleData }): React.Re
               <pre>{run.serial}</pre>
             </div>
           )}
-          <details className="kc-trace-details" open={!counter}>
-            <summary>Trace ({run.trace.length} instructions)</summary>
-            <TraceViewer trace={run.trace} final={run.final} stop={run.stop} omitted={run.traceOmitted} />
-          </details>
+          <TraceDetails run={run} open={!counter} />
         </>
       )}
     </section>

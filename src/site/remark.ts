@@ -6,7 +6,10 @@ import path from 'node:path';
 import type { Root } from 'mdast';
 import type { Processor } from 'unified';
 import type { VFile } from 'vfile';
+import type { MdxJsxFlowElement } from 'mdast-util-mdx-jsx';
+import { visit } from 'unist-util-visit';
 import remarkKexecContract, { type RemarkKexecContractOptions } from '../plugin/index.ts';
+import type { ExampleRun, Verdict } from '../model/types.ts';
 
 type Transform = (tree: Root, file: VFile) => Promise<void>;
 
@@ -31,5 +34,32 @@ export default function remarkSpecPerVersion(this: Processor, options: RemarkKex
       byDir.set(specDir, transform);
     }
     await transform(tree, file);
+    slimForSite(tree);
   };
+}
+
+/**
+ * Drop from the elements' JSON what no component shows, so a chapter's page stays light: a clause lists
+ * its runs by name and verdict only (the example's own table has the details), and an example's verdict
+ * table shows only the assertions that failed.
+ */
+export function slimForSite(tree: Root): void {
+  visit(tree, 'mdxJsxFlowElement', (node: MdxJsxFlowElement) => {
+    const attr = node.attributes.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'data');
+    if (!attr || typeof attr.value !== 'string') return;
+    if (node.name === 'Clause') {
+      const data = JSON.parse(attr.value) as { verdicts: Verdict[] };
+      data.verdicts = data.verdicts.map((v) => ({ ...v, assertions: [] }));
+      attr.value = JSON.stringify(data);
+    } else if (node.name === 'Example') {
+      const data = JSON.parse(attr.value) as { run?: ExampleRun };
+      if (data.run) {
+        data.run.verdicts = data.run.verdicts.map((v) => ({
+          ...v,
+          assertions: v.assertions.filter((a) => !a.held),
+        }));
+      }
+      attr.value = JSON.stringify(data);
+    }
+  });
 }
