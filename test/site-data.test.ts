@@ -101,7 +101,9 @@ describe('specDirOf', () => {
     expect(specDirOf('spec_versioned_docs/version-1.0/02-kernel-to-purgatory.md', 'spec')).toBe(
       'spec_versioned_docs/version-1.0',
     );
-    expect(specDirOf('spec_versioned_docs/version-1.0/sub/x.md', 'spec')).toBe('spec_versioned_docs/version-1.0');
+    expect(specDirOf('spec_versioned_docs/version-1.0/sub/x.md', 'spec')).toBe(
+      'spec_versioned_docs/version-1.0',
+    );
     expect(specDirOf('docs/guides/x.md', 'spec')).toBe('spec');
   });
 });
