@@ -17,8 +17,13 @@ import remarkSpecPerVersion from './src/site/remark.ts';
 
 const siteDir = __dirname;
 const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
-/** Publish a spec that does not check (failures shown on the pages) instead of failing the build. */
-const allowFailures = process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1';
+/**
+ * Publish a spec that does not check (failures shown on the pages, errors printed) instead of failing:
+ * on request, and always under `npm start` (NODE_ENV=development), where an author wants to see them.
+ * `npm run build` stays strict: a failing example fails it with the Markdown file:line.
+ */
+const allowFailures =
+  process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1' || process.env.NODE_ENV === 'development';
 /** specVersion: what citations carry for the current (unreleased) spec; released versions carry their own name. */
 const { url, baseUrl, specVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
