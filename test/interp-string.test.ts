@@ -34,6 +34,23 @@ describe('rep movs', () => {
     expect(r.state.gpr.rsi).toBe(0x8fffn);
     expect(r.state.gpr.rdi).toBe(0x9fffn);
   });
+  it('element path (DF=1, or tracing) keeps the high halves of qwords', async () => {
+    const src = `movabs $0x1122334455667788,%rax; mov %rax,0x9000; mov %rax,0x9008;
+      std; mov $0x9008,%rsi; mov $0xa008,%rdi; mov $2,%ecx; rep movsq; cld;
+      mov $0xb000,%rdi; mov $2,%ecx; std; rep stosq; cld; hlt`;
+    for (const trace of [false, true]) {
+      const r = await run(src, undefined, { trace });
+      expect(r.memory.readU64(0xa000n)).toBe(0x1122334455667788n);
+      expect(r.memory.readU64(0xa008n)).toBe(0x1122334455667788n);
+      expect(r.memory.readU64(0xaff8n)).toBe(0x1122334455667788n);
+    }
+    const t = await run(
+      `mov $0x9000,%rsi; mov $0xa000,%rdi; movabs $0x8877665544332211,%rax; mov %rax,(%rsi); mov $1,%ecx; rep movsq; hlt`,
+      undefined,
+      { trace: true },
+    );
+    expect(t.memory.readU64(0xa000n)).toBe(0x8877665544332211n);
+  });
   it('overlapping forward copy replicates like the CPU, not like memmove', async () => {
     const r = await run(`movb $7,0x9000; mov $0x9000,%rsi; mov $0x9001,%rdi; mov $5,%ecx; rep movsb; hlt`);
     expect(bytes(r, 0x9000n, 6)).toEqual([7, 7, 7, 7, 7, 7]);

@@ -46,14 +46,16 @@ function element(m: Machine, i: Insn, kind: Kind, size: number): void {
   switch (kind) {
     case 'movs': {
       const v = m.rd(regLinear(m, i.sseg, RSI, asz), size);
-      m.wr(regLinear(m, ES, RDI, asz), size, v, m.rh);
+      const vh = m.rh; // read before regLinear, which reuses rh
+      m.wr(regLinear(m, ES, RDI, asz), size, v, vh);
       advance(m, RSI, asz, step);
       advance(m, RDI, asz, step);
       return;
     }
     case 'stos': {
       const v = m.getReg(RAX, size * 8, false);
-      m.wr(regLinear(m, ES, RDI, asz), size, v, m.rh);
+      const vh = m.rh;
+      m.wr(regLinear(m, ES, RDI, asz), size, v, vh);
       advance(m, RDI, asz, step);
       return;
     }
