@@ -46,10 +46,11 @@ export function jcc(m: Machine, i: Insn): void {
   if (m.cond(i.cc)) m.jump(i.target);
 }
 
-/** The count register of loop/jrcxz by address size (RCX, ECX or CX in the iced Code name). */
+/** The count register of loop/jrcxz (RCX, ECX or CX) from the iced Code name. */
 function countWidth(i: Insn): number {
-  if (/RCX|_64/.test(i.codeName)) return 64;
-  if (/ECX|_32/.test(i.codeName)) return 32;
+  const n = i.codeName;
+  if (n.startsWith('Jrcxz') || n.endsWith('_RCX')) return 64;
+  if (n.startsWith('Jecxz') || n.endsWith('_ECX')) return 32;
   return 16;
 }
 
@@ -123,15 +124,15 @@ const enter: OpFn = (m, i) => {
   const opw = /^Enterq/.test(i.codeName) ? 8 : /^Enterd/.test(i.codeName) ? 4 : 2;
   const bp = m.getReg(RBP, opw * 8, false);
   m.push(opw, bp, m.rh);
-  // The frame pointer is RSP after pushing RBP; then the locals are allocated.
-  const spLo = m.lo[RSP];
-  const spHi = m.hi[RSP];
-  m.setReg(RBP, opw * 8, false, spLo, spHi);
+  // The frame pointer is RSP after pushing RBP, at the stack's width (not the operand size).
+  const sb = m.stackBits;
+  const spLo = m.getReg(RSP, sb, false);
+  m.setReg(RBP, sb, false, spLo, m.rh);
   m.adjustSp(-size);
 };
 
 const leave: OpFn = (m, i) => {
-  const size = Math.abs(i.spInc) || (m.bits === 64 ? 8 : 4);
+  const size = i.codeName === 'Leaveq' ? 8 : i.codeName === 'Leaved' ? 4 : 2;
   const sb = m.stackBits;
   m.setReg(RSP, sb, false, m.getReg(RBP, sb, false), m.rh);
   const lo = m.pop(size);

@@ -418,7 +418,7 @@ function loadTable(which: 'gdtr' | 'idtr'): OpFn {
       if (!canonical(m, base)) throw gp(`${i.mn} with a non-canonical base`);
     } else {
       const lo = m.rd(a + 2, 4);
-      base = BigInt(i.codeName.includes('16') ? lo & 0xffffff : lo >>> 0);
+      base = BigInt(i.codeName.endsWith('_16') ? lo & 0xffffff : lo >>> 0);
     }
     m[which] = { base, limit };
   };
