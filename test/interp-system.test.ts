@@ -265,6 +265,36 @@ describe('mode switches', () => {
     expect(r.state.rip).toBe(w.symbols.back64 + 1n);
   });
 
+  it('delivers an exception through a 32-bit interrupt gate in protected mode', async () => {
+    const src = ROUND_TRIP.replace(
+      '  mov $0x18, %ax\n',
+      `  mov $0x9000, %esp
+  mov $handler, %eax
+  mov %ax, 0x8030
+  movw $0x08, 0x8032
+  movw $0x8e00, 0x8034
+  shr $16, %eax
+  mov %ax, 0x8036
+  pushl $0x8000
+  pushw $0x3f
+  lidt (%esp)
+  add $6, %esp
+fault: ud2
+handler: hlt
+  mov $0x18, %ax
+`,
+    );
+    const w = await build(src);
+    const r = await interpEngine.run(w, { maxSteps: 1000 });
+    expect(r.stop.reason, r.stop.message).toBe('fault');
+    expect(r.stop.vector).toBe(6);
+    expect(r.stop.rip).toBe(w.symbols.fault);
+    expect(r.state.gpr.rsp).toBe(0x9000n - 12n);
+    expect(r.memory.read(0x9000n - 12n, 8)).toEqual(
+      new Uint8Array([...new Uint8Array(new Uint32Array([Number(w.symbols.fault), 0x08]).buffer)]),
+    );
+  });
+
   it('#GP for setting PG with LME=1 and PAE=0', async () => {
     const src = ROUND_TRIP.replace('  mov $0x20, %eax\n  mov %eax, %cr4\n', '');
     const r = await run(src);
