@@ -189,6 +189,25 @@ describe('trace', () => {
   });
 });
 
+describe('instruction fetch at a page boundary', () => {
+  it('runs an instruction that ends just before an unmapped page without touching CR2', async () => {
+    const r = await run(`movq $0,0x3008; movb $0xf4,0x1fffff; mov $0x1fffff,%eax; jmp *%rax`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.state.cr2).toBe(0n);
+  });
+  it('#PF with CR2 at the next page for an instruction that crosses into it', async () => {
+    const r = await run(`movq $0,0x3008; movb $0x0f,0x1fffff; mov $0x1fffff,%eax; jmp *%rax`);
+    expect(r.stop.reason).toBe('triple-fault');
+    expect(r.stop.vector).toBe(14);
+    expect(r.stop.rip).toBe(0x1fffffn);
+    expect(r.state.cr2).toBe(0x200000n);
+  });
+  it('runs the last instruction of RAM', async () => {
+    const r = await run(`movb $0xf4,0x3ffffff; mov $0x3ffffff,%eax; jmp *%rax`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+  });
+});
+
 describe('decoded-code cache', () => {
   it('sees self-modifying code', async () => {
     // Patch the immediate of the second `mov` after it has run once.

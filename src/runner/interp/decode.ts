@@ -257,7 +257,12 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
   const ins = decoder.decode();
   try {
     if (ins.isInvalid) {
-      if (fault) throw fault;
+      if (fault) {
+        // Re-raise the fetch fault of the page the instruction runs into (setting CR2 again).
+        if (fault instanceof Fault && fault.vector === 14)
+          m.fetchPage(Math.floor((lin + bytes.length) / PAGE_SIZE), lin + bytes.length);
+        throw fault;
+      }
       throw new Fault(UD, undefined, 'invalid opcode');
     }
     const insn = convert(ins, lin, bits, withText);

@@ -451,7 +451,7 @@ export class Machine {
   }
 
   /** Bytes for the decoder: up to `n` bytes at a linear address, stopping early at a page that faults. */
-  fetchBytes(addr: number, n: number): { bytes: Uint8Array; fault?: Fault; pas: number[] } {
+  fetchBytes(addr: number, n: number): { bytes: Uint8Array; fault?: unknown; pas: number[] } {
     const out = new Uint8Array(n);
     const pas: number[] = [];
     let done = 0;
@@ -460,10 +460,16 @@ export class Machine {
       const vpn = Math.floor(a / PAGE_SIZE);
       const off = a - vpn * PAGE_SIZE;
       let pa: number;
+      const cr2 = this.cr2;
       try {
         pa = this.fetchPage(vpn, a);
       } catch (e) {
-        if (e instanceof Fault && done > 0) return { bytes: out.subarray(0, done), fault: e, pas };
+        // The next page may not be needed by the instruction: keep the fault for the decoder to raise
+        // only if the bytes before it are not a whole instruction (CR2 is set again then).
+        if ((e instanceof Fault || e instanceof MemoryError) && done > 0) {
+          this.cr2 = cr2;
+          return { bytes: out.subarray(0, done), fault: e, pas };
+        }
         throw e;
       }
       pas.push(pa);
