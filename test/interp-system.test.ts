@@ -25,6 +25,10 @@ describe('mov to CR0', () => {
     expect(r.stop.rip).toBe(BASE + 6n);
     expect(r.state.cr0).toBe(0x80050033n);
   });
+  it('clts clears CR0.TS', async () => {
+    const r = await run(`mov %cr0,%rax; or $8,%eax; mov %rax,%cr0; clts; hlt`);
+    expect(r.state.cr0).toBe(0x80050033n);
+  });
   it('#GP for NW without CD', async () => {
     expectFault(await run(`mov %cr0,%rax; or $(1<<29),%eax; mov %rax,%cr0; hlt`), GP, 0);
   });
@@ -293,6 +297,13 @@ handler: hlt
     expect(r.memory.read(0x9000n - 12n, 8)).toEqual(
       new Uint8Array([...new Uint8Array(new Uint32Array([Number(w.symbols.fault), 0x08]).buffer)]),
     );
+  });
+
+  it('stops as unsupported when paging is turned on without long mode', async () => {
+    const src = ROUND_TRIP.replace('  mov $0xc0000080, %ecx\n  rdmsr\n  or $0x100, %eax\n  wrmsr\n', '');
+    const r = await run(src);
+    expect(r.stop.reason).toBe('unsupported');
+    expect(r.stop.message).toMatch(/paging without long mode/);
   });
 
   it('#GP for setting PG with LME=1 and PAE=0', async () => {

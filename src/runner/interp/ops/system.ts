@@ -286,6 +286,10 @@ export function writeCr0(m: Machine, v: bigint): void {
     if (m.seg[CS].attributes & 0x2000) throw gp('CR0.PG with EFER.LME=1 while CS.L=1');
     efer |= EFER_LMA;
   }
+  if (pg && !(efer & EFER_LME))
+    throw new Halt('unsupported', 'paging without long mode (32-bit or PAE paging) is not modelled', {
+      mnemonic: 'mov',
+    });
   m.cr0 = nv;
   m.efer = efer;
   m.flushTlb();
@@ -489,6 +493,9 @@ export const SYSTEM_OPS: Record<string, OpFn> = {
   str: (m, i) => m.write(i.o[0], m.tr.selector, 0),
   rdmsr,
   wrmsr,
+  clts: (m) => {
+    m.cr0 &= ~8n;
+  },
   swapgs,
   cpuid,
   in: inOp,
