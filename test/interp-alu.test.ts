@@ -144,6 +144,7 @@ describe('data movement and conversions', () => {
     ['mov $-5,%rax; cqo', { rdx: 0xffffffffffffffffn }],
     ['mov $0x8000,%eax; mov $7,%edx; cwd', { rdx: 0xffffn }],
     ['mov $5,%eax; mov $7,%ebx; xadd %rbx,%rax', { rax: 12n, rbx: 5n }, 'PF'],
+    ['mov $5,%ebp; xadd %ebp,%ebp', { rbp: 10n }, 'PF'],
     ['mov $7,%eax; mov $7,%ebx; mov $9,%ecx; cmpxchg %ecx,%ebx', { rax: 7n, rbx: 9n }, 'PF ZF'],
     ['mov $1,%eax; mov $7,%ebx; mov $9,%ecx; cmpxchg %ecx,%ebx', { rax: 7n, rbx: 7n }, 'CF PF AF SF'],
     [

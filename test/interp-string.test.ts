@@ -102,6 +102,11 @@ describe('repe cmps / repne scas', () => {
     expect(r.state.gpr.rcx).toBe(0n);
     expect(r.state.rflags & 0x40n).toBe(0x40n);
   });
+  it('with RCX=0 leaves the flags and their undefined marks alone', async () => {
+    const r = await run(`mov $2,%eax; mov $3,%ebx; mul %ebx; stc; mov $0,%ecx; repe cmpsb; repne scasq; hlt`);
+    expect(r.undefinedFlags).toBe(0xd4n);
+    expect(r.state.rflags & 1n).toBe(1n);
+  });
   it('repne scasb finds a byte', async () => {
     const r = await run(
       `movl $0x00636261,0x9000; mov $0x9000,%rdi; mov $'c',%al; mov $100,%ecx; repne scasb; hlt`,

@@ -324,8 +324,9 @@ export const INT_OPS: Record<string, OpFn> = {
     const bH = m.rh;
     const r = add(m, aL, aH, bL, bH, 0, i.w);
     const rh = m.rh;
-    m.write(i.o[0], r, rh);
+    // SRC <- DEST, then DEST <- sum: with one register for both, the sum wins.
     m.write(i.o[1], aL, aH);
+    m.write(i.o[0], r, rh);
   },
   cmpxchg: (m, i) => {
     const dL = m.read(i.o[0]);

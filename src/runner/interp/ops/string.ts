@@ -143,6 +143,12 @@ export function stringOp(kind: Kind, size: number): OpFn {
     const asz = i.asz;
     const conditional = kind === 'cmps' || kind === 'scas';
     let n = count(m, asz);
+    // With RCX=0 nothing executes: cmps/scas leave every flag (and its undefined mark) as it was.
+    if (n === 0) {
+      m.fw = 0;
+      m.fu = 0;
+      return;
+    }
     const canBulk = (kind === 'movs' || kind === 'stos') && !(m.flags & DF) && !m.trace;
     while (n > 0) {
       let done = canBulk ? bulk(m, i, kind, size, n) : 0;
