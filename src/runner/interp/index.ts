@@ -61,6 +61,9 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
     if (!(e instanceof MemoryError)) throw e;
     stop = { reason: 'memory', rip: world.state.rip, address: e.address, message: `image: ${e.message}` };
   }
+  // The interpreter writes pages directly and tracks its own code pages; anything else that writes
+  // through SparseMemory during the run reaches the same invalidation.
+  mem.onWrite = (pa) => m.physWritten(Number(pa));
   if (!stop && m.modeName === 'real')
     stop = { reason: 'unsupported', rip: world.state.rip, message: 'real mode is not modelled' };
 
@@ -154,6 +157,7 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
     };
   }
 
+  mem.onWrite = undefined;
   return {
     engine: 'interp',
     stop,

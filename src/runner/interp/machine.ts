@@ -62,7 +62,6 @@ export const RSP = 4;
 
 const TWO32 = 4294967296;
 const ZERO_PAGE = new DataView(new ArrayBuffer(PAGE_SIZE));
-const MSB32 = 0x80000000;
 
 export function mask(w: number): number {
   return w === 8 ? 0xff : w === 16 ? 0xffff : 0xffffffff;
@@ -724,5 +723,3 @@ export class Machine {
     };
   }
 }
-
-export { MSB32 };
