@@ -141,7 +141,13 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
           address: e.address,
           message: `at ${hex(rip)}: ${e.message}`,
         };
-      } else throw e;
+      } else {
+        // A bug in the interpreter, not a guest event: say where it happened.
+        const what = m.insn ? ` (${m.insn.mn})` : '';
+        throw new Error(`interp: internal error at ${hex(rip)}${what}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
     }
   }
 
