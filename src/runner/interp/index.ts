@@ -8,6 +8,12 @@
 // - 'triple-fault': the exception could not be delivered (IDT limit, gate type/present, handler
 //   segment, stack), nor could #DF be; the stop reports the ORIGINAL vector, error code and RIP.
 //
+// Not modelled (each stops the run as 'unsupported' naming what is missing, never a guess): real mode,
+// paging without long mode (32-bit and legacy PAE paging), LDT selectors, IST/TSS stack switches and
+// privilege changes (everything runs at CPL 0), virtual-8086 mode, x87/SSE/AVX, ins/outs, and any
+// mnemonic missing from the operation table (ops/index.ts). Segment limits are not checked and there
+// are no asynchronous interrupts. A rep string instruction counts as one step.
+//
 // Undefined flags: every RFLAGS bit that iced's instruction info reports as undefined for the executed
 // instruction is set to 0 (the one documented value) and recorded in undefinedFlags until an
 // instruction writes it again. Shifts/rotates refine this by count (count 0 touches nothing; OF is
