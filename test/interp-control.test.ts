@@ -104,6 +104,25 @@ describe('exceptions through the IDT', () => {
       0x18n,
     ]);
   });
+  it('delivers an exception raised in compatibility mode to a 64-bit handler', async () => {
+    const w = await build(`${gate(6, 'handler')} ${LIDT}
+      lgdt gdtd(%rip); ljmp *cp(%rip)
+      .p2align 3; gdt: .quad 0, 0x00cf9a000000ffff, 0x00af9a000000ffff, 0x00cf92000000ffff
+      gdtd: .word 0x1f; .quad gdt
+      cp: .long compat; .word 0x08
+      .code32
+      compat: ud2
+      .code64
+      handler: mov %cs,%ebx; hlt`);
+    const r = await interpEngine.run(w, { maxSteps: 1000 });
+    expect(r.stop.reason, r.stop.message).toBe('fault');
+    expect(r.stop.rip).toBe(w.symbols.compat);
+    expect(r.state.gpr.rbx).toBe(0x10n);
+    const rsp = r.state.gpr.rsp;
+    expect(r.memory.readU64(rsp)).toBe(w.symbols.compat);
+    expect(r.memory.readU64(rsp + 8n)).toBe(0x08n);
+    expect(r.memory.readU64(rsp + 32n)).toBe(0x18n);
+  });
   it('pushes the error code for #PF and the handler reads CR2', async () => {
     const r = await run(
       `${gate(14, 'handler')} ${LIDT} movq $5,0x40000000; handler: pop %rbx; mov %cr2,%rcx; hlt`,
