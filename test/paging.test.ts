@@ -39,7 +39,10 @@ describe('translate', () => {
     const m = tables();
     expect(translate(m, PG_ON, 0x8000n)).toEqual({ ok: false, errorCode: 0 });
     expect(translate(m, PG_ON, 0x8000n, { write: true })).toEqual({ ok: false, errorCode: PF_W });
-    expect(translate(m, { ...PG_ON, efer: 0xd00n }, 0x8000n, { exec: true })).toEqual({ ok: false, errorCode: PF_I });
+    expect(translate(m, { ...PG_ON, efer: 0xd00n }, 0x8000n, { exec: true })).toEqual({
+      ok: false,
+      errorCode: PF_I,
+    });
     // Not present at the PML4 level.
     expect(translate(m, PG_ON, 0x8000000000n)).toEqual({ ok: false, errorCode: 0 });
   });
