@@ -3,6 +3,7 @@
 
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceRow } from '../model/types.ts';
+import { GPRS } from '../runner/types.ts';
 
 const FLAGS: [number, string][] = [
   [0, 'CF'],
@@ -19,31 +20,7 @@ const FLAGS: [number, string][] = [
 ];
 
 /** Register order for display: GPRs, rip, rflags, control registers, then the rest alphabetically. */
-const ORDER = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'rbp',
-  'rsp',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-  'rip',
-  'rflags',
-  'cr0',
-  'cr2',
-  'cr3',
-  'cr4',
-  'efer',
-];
+const ORDER: readonly string[] = [...GPRS, 'rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'];
 function byOrder(a: string, b: string): number {
   const ia = ORDER.indexOf(a);
   const ib = ORDER.indexOf(b);
