@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { citationText, levelLabel, plainText, shortHash, wrap } from '../src/model/cite.ts';
+import { citationText, citedEdition, levelLabel, plainText, shortHash, wrap } from '../src/model/cite.ts';
 
 describe('citationText', () => {
   it('renders the ID, level, version, short hash, plain text and permalink', () => {
@@ -74,6 +74,32 @@ describe('citationText', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('citedEdition', () => {
+  const working = {
+    version: '1.1-draft',
+    hash: 'sha256:aaaa',
+    permalink: 'https://kexec.example.org/spec/next/kernel-to-purgatory#k2p.gpr.zero',
+  };
+  const release = {
+    version: '1.0',
+    hash: 'sha256:aaaa',
+    permalink: 'https://kexec.example.org/spec/kernel-to-purgatory#k2p.gpr.zero',
+  };
+
+  it('cites the newest release when the clause has the same content there', () => {
+    expect(citedEdition(working, release)).toBe(release);
+  });
+
+  it('cites the working copy when the release lacks the clause or words it differently', () => {
+    expect(citedEdition(working, undefined)).toBe(working);
+    expect(citedEdition(working, { ...release, hash: 'sha256:bbbb' })).toBe(working);
+  });
+
+  it('cites a release read on its own page as that release', () => {
+    expect(citedEdition(release, release)).toBe(release);
   });
 });
 

@@ -79,6 +79,51 @@ describe('buildSiteData', () => {
   });
 });
 
+describe('buildSiteData with a release', () => {
+  const gprZero = documents.flatMap((d) => d.clauses).find((c) => c.id === 'k2p.gpr.zero')!;
+  const ifClause = documents.flatMap((d) => d.clauses).find((c) => c.id === 'k2p.rflags.if')!;
+  const released = buildSiteData({
+    documents,
+    retired: lock.retired,
+    implementations,
+    version: '1.1-draft',
+    release: {
+      version: '1.0',
+      clauses: {
+        // The same content as the working copy: cited as released.
+        'k2p.gpr.zero': { ...gprZero, href: '/kc/spec/k2p#k2p.gpr.zero' },
+        // Worded differently in the release: the working copy is cited.
+        'k2p.rflags.if': {
+          ...ifClause,
+          text: 'older text',
+          hash: 'sha256:0ld',
+          href: '/kc/spec/k2p#k2p.rflags.if',
+        },
+      },
+    },
+    siteUrl: 'https://kexec.example.org',
+    baseUrl: '/kc/',
+    pageOf: (file) => (file === 'src/site/sample/k2p.mdx' ? '/kc/spec/next/k2p' : undefined),
+  });
+  const record = (id: string) => released.records.find((r) => r.id === id)!;
+  const lines = (id: string) => released.citations[id].trimEnd().split('\n');
+
+  it('cites a clause unchanged in the newest release as that release, at its released page', () => {
+    expect(record('k2p.gpr.zero').version).toBe('1.0');
+    expect(lines('k2p.gpr.zero')[0]).toContain('kexec handoff contract 1.0,');
+    expect(lines('k2p.gpr.zero').at(-1)).toBe('https://kexec.example.org/kc/spec/k2p#k2p.gpr.zero');
+  });
+
+  it('cites a changed or new clause as the working copy, at its /next page', () => {
+    for (const id of ['k2p.rflags.if', 'k2p.stack.zero']) {
+      expect(record(id).version).toBe('1.1-draft');
+      expect(lines(id)[0]).toContain('kexec handoff contract 1.1-draft,');
+      expect(lines(id).at(-1)).toBe(`https://kexec.example.org/kc/spec/next/k2p#${id}`);
+    }
+    expect(released.citations['k2p.rflags.if']).not.toContain('older text');
+  });
+});
+
 describe('docPermalinkPath', () => {
   const at = (relative: string, frontMatter: Record<string, unknown> = {}, versionPath = '') =>
     docPermalinkPath({ relative, frontMatter, baseUrl: '/', routeBasePath: 'spec', versionPath });

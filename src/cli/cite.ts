@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { citationText, clausePermalink } from '../model/cite.ts';
+import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause } from '../model/types.ts';
 import { loadTree } from '../harness/load.ts';
 import { parseExpectLine } from '../harness/lang.ts';
-import { siteEnv } from '../site/env.ts';
+import { newestRelease, siteEnv } from '../site/env.ts';
 import { parseLock } from '../site/lock.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
@@ -40,10 +40,9 @@ export default async function cite(argv: string[]): Promise<number> {
     process.stderr.write(USAGE + '\n');
     return 2;
   }
-  const root = process.cwd();
-  const env = siteEnv(
-    existsSync(path.join(root, 'package.json')) ? root : path.resolve(import.meta.dirname, '../..'),
-  );
+  const cwd = process.cwd();
+  const root = existsSync(path.join(cwd, 'package.json')) ? cwd : path.resolve(import.meta.dirname, '../..');
+  const env = siteEnv(root);
   const tree = await loadTree(specDir, { parseExpectLine });
   const clauses = new Map<string, { clause: Clause; file: string }>();
   for (const f of tree.files)
@@ -51,30 +50,47 @@ export default async function cite(argv: string[]): Promise<number> {
   const lockFile = path.join(specDir, 'clauses.lock.json');
   const lock = parseLock(existsSync(lockFile) ? JSON.parse(readFileSync(lockFile, 'utf8')) : undefined);
   const versioned = existsSync(path.join(root, 'spec_versions.json'));
+  // The newest release, served at /spec/...; the working copy moves to /spec/next/... once one exists.
+  const release = newestRelease(root);
+  const released = new Map<string, { clause: Clause; file: string }>();
+  if (release) {
+    const releasedTree = await loadTree(release.dir, { parseExpectLine });
+    for (const f of releasedTree.files)
+      for (const c of f.extracted.clauses) released.set(c.id, { clause: c, file: f.file });
+  }
+  const pageOf = (file: string, dir: string, versionPath: string) =>
+    docPermalinkPath({
+      relative: path.relative(dir, file),
+      frontMatter: frontMatterOf(file),
+      baseUrl: env.baseUrl,
+      routeBasePath: 'spec',
+      versionPath,
+    });
 
   let status = 0;
   const out: string[] = [];
   for (const id of ids) {
     const found = clauses.get(id);
     if (found) {
-      const page = docPermalinkPath({
-        relative: path.relative(specDir, found.file),
-        frontMatter: frontMatterOf(found.file),
-        baseUrl: env.baseUrl,
-        routeBasePath: 'spec',
-        versionPath: versioned ? 'next' : '',
-      });
       const c = found.clause;
-      out.push(
-        citationText({
-          id,
+      const inRelease = release && released.get(id);
+      const cited = citedEdition(
+        {
+          version: env.specVersion,
+          hash: c.hash,
+          permalink: clausePermalink(env.url, pageOf(found.file, specDir, versioned ? 'next' : ''), id),
           level: c.level,
           text: c.text,
-          hash: c.hash,
-          version: env.specVersion,
-          permalink: clausePermalink(env.url, page, id),
-        }),
+        },
+        inRelease && {
+          version: release.version,
+          hash: inRelease.clause.hash,
+          permalink: clausePermalink(env.url, pageOf(inRelease.file, release.dir, ''), id),
+          level: inRelease.clause.level,
+          text: inRelease.clause.text,
+        },
       );
+      out.push(citationText({ id, ...cited }));
       continue;
     }
     const r = lock.retired.find((x) => x.id === id);

@@ -7,7 +7,7 @@ import Link from '@docusaurus/Link';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import { useDoc, useDocsVersion } from '@docusaurus/plugin-content-docs/client';
-import { citationText, clausePermalink } from '../model/cite.ts';
+import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause as ClauseModel, Verdict } from '../model/types.ts';
 import { exampleKey } from '../site/ids.ts';
 import CopyCitation from './CopyCitation.tsx';
@@ -156,14 +156,17 @@ export default function Clause(props: {
   const permalink = page
     ? clausePermalink(siteConfig.url, page, id)
     : clausePermalink(siteConfig.url, site.clauseIndex[id]?.href ?? '/');
-  const citation = citationText({
-    id,
-    level: clause.level,
-    text: clause.text,
-    hash: clause.hash,
-    version: citeVersion,
-    permalink,
-  });
+  // The newest release's edition when its content is the same, else the one on this page.
+  const released = site.release?.clauses[id];
+  const cited = citedEdition(
+    { version: citeVersion, hash: clause.hash, permalink, level: clause.level, text: clause.text },
+    released && {
+      ...released,
+      version: site.release!.version,
+      permalink: clausePermalink(siteConfig.url, released.href),
+    },
+  );
+  const citation = citationText({ id, ...cited });
 
   return (
     <section className={`kc-clause kc-clause-${clause.level}`} id={id} data-clause={id}>

@@ -1,5 +1,5 @@
 // Reading what the build handed to the components: the remark plugin's JSON attributes and the site
-// plugin's global data (clause and example indexes, summary, citations).
+// plugin's global data (clause and example indexes, summary, citations, the newest release's clauses).
 
 import { usePluginData } from '@docusaurus/useGlobalData';
 import type { SiteGlobalData } from '../site/plugin.ts';

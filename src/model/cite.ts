@@ -170,3 +170,24 @@ export function clausePermalink(siteUrl: string, pagePath: string, id?: string):
   const page = pagePath.startsWith('/') ? pagePath : '/' + pagePath;
   return base + page + (id ? '#' + id : '');
 }
+
+/** One edition of a clause: the text of the clause in one spec version and where that version shows it. */
+export interface ClauseEdition {
+  /** The version the edition belongs to: a release name ("1.0") or the working copy's version. */
+  version: string;
+  /** Full content hash of the clause in that version. */
+  hash: string;
+  /** Absolute URL of the clause in that version (page URL + '#' + id). */
+  permalink: string;
+}
+
+/**
+ * The edition a citation names. A clause whose normative content (hash) is the same in the newest
+ * release cites that release: its version and its permalink on the released page. A clause that the
+ * newest release lacks, or has with other content, cites the edition it was read from (the working
+ * copy, or an older release). Shared by the site's Copy citation button, /r/<id>.txt, clauses.json and
+ * `kexec-contract cite`, so they name the same version and page.
+ */
+export function citedEdition<E extends ClauseEdition>(edition: E, newestRelease?: E): E {
+  return newestRelease && newestRelease.hash === edition.hash ? newestRelease : edition;
+}

@@ -2,7 +2,7 @@
 // citations, coverage rows, the implementation matrix and the summary the home page shows.
 // Pure functions over plain data (no Docusaurus, no file system) so tests can feed fake documents.
 
-import { citationText, clausePermalink, levelLabel } from '../model/cite.ts';
+import { citationText, citedEdition, clausePermalink, levelLabel } from '../model/cite.ts';
 import type {
   Clause,
   Example,
@@ -105,11 +105,29 @@ export interface Matrix {
   cells: MatrixCell[][];
 }
 
+/** A clause as the newest released spec version has it. */
+export interface ReleasedClause {
+  level: Level;
+  text: string;
+  hash: string;
+  /** Site-relative URL (with base URL) of the clause on the released page: page#id. */
+  href: string;
+}
+
+/** The newest released spec version (Docusaurus docs version of the spec), by clause ID. */
+export interface Release {
+  version: string;
+  clauses: Record<string, ReleasedClause>;
+}
+
 export interface SiteInputs {
   documents: SpecDocument[];
   retired: RetiredClause[];
   implementations: Implementation[];
+  /** The version the working copy (spec/) carries. */
   version: string;
+  /** The newest released version, if one was cut; its unchanged clauses are cited as released. */
+  release?: Release;
   /** Site origin, e.g. https://kexec.example.org (no trailing slash needed). */
   siteUrl: string;
   /** Base URL, e.g. "/" or "/kexec-contract/". */
@@ -120,6 +138,7 @@ export interface SiteInputs {
 
 export interface SiteData {
   version: string;
+  release?: Release;
   records: ClauseRecord[];
   citations: Record<string, string>;
   clauseIndex: Record<string, ClauseIndexEntry>;
@@ -199,13 +218,24 @@ export function buildSiteData(input: SiteInputs): SiteData {
   const records: ClauseRecord[] = [];
   for (const { clause } of clauses) {
     const checked = clause.assertions.some((a) => a.kind === 'check');
+    const released = input.release?.clauses[clause.id];
+    const cited = citedEdition(
+      {
+        version,
+        hash: clause.hash,
+        permalink: absolute(clauseIndex[clause.id].href),
+        level: clause.level,
+        text: clause.text,
+      },
+      released && { ...released, version: input.release!.version, permalink: absolute(released.href) },
+    );
     records.push({
       id: clause.id,
       level: levelLabel(clause.level),
       stage: clause.stage,
       text: clause.text,
       hash: clause.hash,
-      version,
+      version: cited.version,
       status: 'active',
       checked,
       results: (verdictsOf.get(clause.id) ?? []).map((v) => ({
@@ -216,11 +246,11 @@ export function buildSiteData(input: SiteInputs): SiteData {
     });
     citations[clause.id] = citationText({
       id: clause.id,
-      level: clause.level,
-      text: clause.text,
-      hash: clause.hash,
-      version,
-      permalink: absolute(clauseIndex[clause.id].href),
+      level: cited.level,
+      text: cited.text,
+      hash: cited.hash,
+      version: cited.version,
+      permalink: cited.permalink,
     });
   }
   const retired = input.retired
@@ -338,6 +368,7 @@ export function buildSiteData(input: SiteInputs): SiteData {
 
   return {
     version,
+    release: input.release,
     records,
     citations,
     clauseIndex,

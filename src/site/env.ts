@@ -4,7 +4,7 @@
 //   KEXEC_CONTRACT_BASE_URL      base path (default /)
 //   KEXEC_CONTRACT_SPEC_VERSION  version of the unreleased spec (default: package.json's version)
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface SiteEnv {
@@ -19,4 +19,21 @@ export function siteEnv(root: string, env: NodeJS.ProcessEnv = process.env): Sit
   const raw = env.KEXEC_CONTRACT_BASE_URL || '/';
   const baseUrl = (raw.startsWith('/') ? raw : '/' + raw).replace(/\/*$/, '/');
   return { url, baseUrl, specVersion: env.KEXEC_CONTRACT_SPEC_VERSION || pkg.version };
+}
+
+/** The newest released version of a docs instance: the first name in `<id>_versions.json`, and its folder. */
+export interface ReleasedSpec {
+  version: string;
+  /** Absolute path of the released copy of the spec, `<id>_versioned_docs/version-<version>`. */
+  dir: string;
+}
+
+export function newestRelease(root: string, docsPluginId = 'spec'): ReleasedSpec | undefined {
+  const file = path.join(root, `${docsPluginId}_versions.json`);
+  if (!existsSync(file)) return undefined;
+  const versions = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  const version = Array.isArray(versions) && typeof versions[0] === 'string' ? versions[0] : undefined;
+  if (!version) return undefined;
+  const dir = path.join(root, `${docsPluginId}_versioned_docs`, `version-${version}`);
+  return existsSync(dir) ? { version, dir } : undefined;
 }

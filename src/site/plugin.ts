@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 import type { Compiler } from 'webpack';
 import { parse as parseYaml } from 'yaml';
-import type { SpecDocument } from '../model/types.ts';
-import { buildSiteData, parseImplementations, type SiteData } from './data.ts';
+import type { Clause, SpecDocument } from '../model/types.ts';
+import { buildSiteData, parseImplementations, type Release, type SiteData } from './data.ts';
+import { newestRelease } from './env.ts';
 import { parseLock } from './lock.ts';
 import { COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
 import { loadSpecDocuments } from './load.ts';
@@ -33,13 +34,20 @@ export interface SitePluginOptions {
 /** Global data the React components read with usePluginData('kexec-contract-site'). */
 export type SiteGlobalData = Pick<
   SiteData,
-  'version' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
+  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
 >;
+
+/** A clause of the newest released version, by the file it is written in (hrefs come later). */
+interface ReleasedSource {
+  version: string;
+  clauses: { id: string; level: Clause['level']; text: string; hash: string; file: string }[];
+}
 
 interface Loaded {
   documents: SpecDocument[];
   lock: ReturnType<typeof parseLock>;
   implementations: ReturnType<typeof parseImplementations>;
+  release?: ReleasedSource;
 }
 
 export const PLUGIN_NAME = 'kexec-contract-site';
@@ -84,6 +92,7 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         documents,
         lock: parseLock(lockText ? JSON.parse(lockText) : undefined),
         implementations: parseImplementations(implText ? parseYaml(implText) : undefined),
+        release: options.documents ? undefined : await loadRelease(context.siteDir, docsPluginId),
       };
     },
 
@@ -91,20 +100,36 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
       const loaded = allContent[PLUGIN_NAME]?.default as Loaded | undefined;
       if (!loaded) return;
       // Map each spec file to the permalink of the page the docs plugin rendered from it.
-      const docs = (
+      const versions = (
         allContent['docusaurus-plugin-content-docs']?.[docsPluginId] as
           | { loadedVersions: { versionName: string; docs: { source: string; permalink: string }[] }[] }
           | undefined
-      )?.loadedVersions.find((v) => v.versionName === 'current')?.docs;
-      const pages = new Map<string, string>();
-      for (const d of docs ?? []) {
-        pages.set(path.resolve(context.siteDir, d.source.replace(/^@site\//, '')), d.permalink);
+      )?.loadedVersions;
+      const pagesOf = (versionName: string) => {
+        const pages = new Map<string, string>();
+        for (const d of versions?.find((v) => v.versionName === versionName)?.docs ?? []) {
+          pages.set(path.resolve(context.siteDir, d.source.replace(/^@site\//, '')), d.permalink);
+        }
+        return pages;
+      };
+      const pages = pagesOf('current');
+      // The newest release, when the docs plugin renders it: its clauses at their released pages.
+      let release: Release | undefined;
+      const releasedPages = loaded.release ? pagesOf(loaded.release.version) : undefined;
+      if (loaded.release && releasedPages && releasedPages.size > 0) {
+        release = { version: loaded.release.version, clauses: {} };
+        for (const c of loaded.release.clauses) {
+          const page = releasedPages.get(path.resolve(context.siteDir, c.file));
+          if (page)
+            release.clauses[c.id] = { level: c.level, text: c.text, hash: c.hash, href: `${page}#${c.id}` };
+        }
       }
       const data = buildSiteData({
         documents: loaded.documents,
         retired: loaded.lock.retired,
         implementations: loaded.implementations,
         version: options.version,
+        release,
         siteUrl: context.siteConfig.url,
         baseUrl: context.siteConfig.baseUrl,
         pageOf: (file) =>
@@ -115,6 +140,7 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
 
       const global: SiteGlobalData = {
         version: data.version,
+        release: data.release,
         clauseIndex: data.clauseIndex,
         exampleIndex: data.exampleIndex,
         summary: data.summary,
@@ -150,6 +176,27 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         });
       }
     },
+  };
+}
+
+/** The clauses of the newest released spec version (extraction only; its pages run its examples). */
+async function loadRelease(siteDir: string, docsPluginId: string): Promise<ReleasedSource | undefined> {
+  const release = newestRelease(siteDir, docsPluginId);
+  if (!release) return undefined;
+  const { loadTree } = await import('../harness/load.ts');
+  const { parseExpectLine } = await import('../harness/lang.ts');
+  const tree = await loadTree(release.dir, { parseExpectLine });
+  return {
+    version: release.version,
+    clauses: tree.files.flatMap((f) =>
+      f.extracted.clauses.map((c) => ({
+        id: c.id,
+        level: c.level,
+        text: c.text,
+        hash: c.hash,
+        file: f.file,
+      })),
+    ),
   };
 }
 
