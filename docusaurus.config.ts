@@ -75,6 +75,8 @@ export default function createConfig(): Config {
           routeBasePath: 'spec',
           beforeDefaultRemarkPlugins: remarkPlugins,
           showLastUpdateTime: false,
+          // The fake sample has no releases: the released copies are of the real spec.
+          ...(sample ? { onlyIncludeVersions: ['current'], lastVersion: 'current' } : {}),
         },
       ],
       [

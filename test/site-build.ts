@@ -9,7 +9,18 @@ import path from 'node:path';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const BUILD = path.join(ROOT, 'build');
 const MARKER = path.join(BUILD, '.kexec-contract-build.json');
-const INPUTS = ['spec', 'docs', 'src', 'static', 'docusaurus.config.ts', 'package.json', 'package-lock.json'];
+const INPUTS = [
+  'spec',
+  'spec_versioned_docs',
+  'spec_versioned_sidebars',
+  'spec_versions.json',
+  'docs',
+  'src',
+  'static',
+  'docusaurus.config.ts',
+  'package.json',
+  'package-lock.json',
+];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
