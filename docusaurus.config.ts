@@ -25,7 +25,7 @@ const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
 const allowFailures =
   process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1' || process.env.NODE_ENV === 'development';
 /** specVersion: what citations carry for the current (unreleased) spec; released versions carry their own name. */
-const { url, baseUrl, specVersion } = siteEnv(siteDir);
+const { url, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
 
@@ -140,7 +140,11 @@ export default function createConfig(): Config {
       },
       footer: {
         style: 'light',
-        copyright: `Spec version ${specVersion}. Every result on this site was produced by the build that published it.`,
+        copyright: `${
+          releasedVersion && !sample
+            ? `Spec version ${releasedVersion} (working copy: ${specVersion})`
+            : `Spec version ${specVersion}`
+        }. Every result on this site was produced by the build that published it.`,
       },
       prism: {
         theme: prismThemes.github,
