@@ -18,6 +18,7 @@ interface ClauseRecord {
   level: string;
   status: 'active' | 'retired';
   checked: boolean;
+  version: string;
   results: { example: string; kind: string; held: boolean }[];
 }
 
@@ -115,6 +116,8 @@ describe('the built site', () => {
     expect(target).toBeDefined();
     const { citation, path: where } = await clausePage(target.id);
     expect(where.endsWith('#' + target.id)).toBe(true);
+    // The citation names the version clauses.json gives (the release when the clause is unchanged there).
+    expect(citation.split('\n')[0]).toContain(`kexec handoff contract ${target.version},`);
     const page = await open(where);
     const block = page.locator(`[id="${target.id}"]`);
     await block.waitFor();
