@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { fieldMask, REGISTER_BITS } from '../model/constants.ts';
 import { assemble, ToolMissingError } from '../runner/assemble.ts';
 import { EngineUnavailableError, getEngine, isEngineName } from '../runner/engines.ts';
 import { hex, setStateItem, stateToJson } from '../runner/state-items.ts';
@@ -160,30 +161,13 @@ function traceLine(step: NonNullable<RunResult['trace']>[number], lines: Map<big
   return `${hex(step.rip).padStart(18)}${where.padEnd(6)} ${step.text.padEnd(32)} ${[...changed, ...mem].join(' ')}`.trimEnd();
 }
 
-const RFLAGS_NAMES: [number, string][] = [
-  [0, 'CF'],
-  [2, 'PF'],
-  [4, 'AF'],
-  [6, 'ZF'],
-  [7, 'SF'],
-  [8, 'TF'],
-  [9, 'IF'],
-  [10, 'DF'],
-  [11, 'OF'],
-  [14, 'NT'],
-  [16, 'RF'],
-  [17, 'VM'],
-  [18, 'AC'],
-  [19, 'VIF'],
-  [20, 'VIP'],
-  [21, 'ID'],
-];
-
+/** RFLAGS as names ("ZF PF IOPL=3"), from the one bit table in src/model/constants.ts. */
 function flagNames(v: bigint): string {
-  const names = RFLAGS_NAMES.filter(([bit]) => (v >> BigInt(bit)) & 1n).map(([, n]) => n);
-  const iopl = Number((v >> 12n) & 3n);
-  if (iopl) names.push(`IOPL=${iopl}`);
-  return names.join(' ');
+  return REGISTER_BITS.rflags
+    .map((f) => ({ f, x: (v & fieldMask(f)) >> BigInt(f.bit) }))
+    .filter(({ x }) => x !== 0n)
+    .map(({ f, x }) => ((f.width ?? 1) > 1 ? `${f.name}=${x}` : f.name))
+    .join(' ');
 }
 
 const q = (v: bigint) => `0x${BigInt.asUintN(64, v).toString(16).padStart(16, '0')}`;

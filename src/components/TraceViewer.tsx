@@ -4,20 +4,12 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceRow } from '../model/types.ts';
 import { GPRS } from '../runner/types.ts';
+import { REGISTER_BITS } from '../model/constants.ts';
 
-const FLAGS: [number, string][] = [
-  [0, 'CF'],
-  [2, 'PF'],
-  [4, 'AF'],
-  [6, 'ZF'],
-  [7, 'SF'],
-  [8, 'TF'],
-  [9, 'IF'],
-  [10, 'DF'],
-  [11, 'OF'],
-  [14, 'NT'],
-  [18, 'AC'],
-];
+/** The single-bit RFLAGS flags, from the one bit table in src/model/constants.ts. */
+const FLAGS: [number, string][] = REGISTER_BITS.rflags
+  .filter((f) => (f.width ?? 1) === 1)
+  .map((f) => [f.bit, f.name]);
 
 /** Register order for display: GPRs, rip, rflags, control registers, then the rest alphabetically. */
 const ORDER: readonly string[] = [...GPRS, 'rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'];
