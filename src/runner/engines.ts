@@ -1,6 +1,9 @@
 // The engine registry: one name -> one Engine, loaded on first use. Engines are imported lazily so a
 // machine without libunicorn or /dev/kvm never loads their native bindings, and so the interpreter
 // alone is enough to run everything.
+// KEXEC_CONTRACT_DISABLE_ENGINES (e.g. "kvm" or "unicorn,kvm") makes reference engines report
+// themselves unavailable, so a machine that has them can check what happens on one that has not
+// (the suite must be green both ways). The interpreter cannot be disabled.
 
 import type { Engine, EngineAvailability, EngineName } from './types.ts';
 
@@ -47,6 +50,22 @@ const SOURCES: Record<EngineName, { path: string; load: () => Promise<EngineModu
   },
 };
 
+/** The reference engines KEXEC_CONTRACT_DISABLE_ENGINES turns off (unknown names and interp ignored). */
+export function disabledEngines(env: NodeJS.ProcessEnv = process.env): EngineName[] {
+  return (env.KEXEC_CONTRACT_DISABLE_ENGINES ?? '')
+    .split(/[\s,]+/)
+    .filter((n): n is EngineName => n !== 'interp' && isEngineName(n));
+}
+
+function disabled(name: EngineName): EngineAvailability | undefined {
+  if (!disabledEngines().includes(name)) return undefined;
+  return {
+    ok: false,
+    reason: `${name}: disabled by KEXEC_CONTRACT_DISABLE_ENGINES`,
+    install: 'unset KEXEC_CONTRACT_DISABLE_ENGINES',
+  };
+}
+
 const loaded = new Map<EngineName, Promise<EngineModule | EngineAvailability>>();
 
 function load(name: EngineName): Promise<EngineModule | EngineAvailability> {
@@ -77,6 +96,8 @@ function isMissingModule(err: unknown): boolean {
 
 /** Whether `name` can run on this machine; when not, one line of reason and the install command. */
 export async function engineAvailability(name: EngineName): Promise<EngineAvailability> {
+  const off = disabled(name);
+  if (off) return off;
   const m = await load(name);
   if ('ok' in m) return m;
   return m.availability();
@@ -85,7 +106,7 @@ export async function engineAvailability(name: EngineName): Promise<EngineAvaila
 /** The engine, ready to run; throws EngineUnavailableError when it cannot run here. */
 export async function getEngine(name: EngineName): Promise<Engine> {
   const m = await load(name);
-  const availability = 'ok' in m ? m : await m.availability();
+  const availability = disabled(name) ?? ('ok' in m ? m : await m.availability());
   if (!availability.ok) throw new EngineUnavailableError(name, availability.reason, availability.install);
   return (m as EngineModule).engine;
 }
