@@ -1,7 +1,18 @@
 // Comparing two engines' results on one case: the first differing item, named the way state items
 // are named (rax .. r15, rip, rflags.CF ...), with both values.
+//
+// Two rules about what "the same" means (docs/guides/engines.md, "What is compared"):
+// - Stops are compared by reason and RIP, never by message wording. An engine that cannot see
+//   exception delivery (kvm) reports how a guest handler's run ended ('hlt', 'budget') where the
+//   interpreter, which saw the delivery, reports 'fault': those are the same end. The delivered vector
+//   is compared where both engines report one.
+// - After a triple fault (shutdown on both engines) the SDM defines no register state. What the
+//   faulting instruction started from is compared; what the failed delivery attempts leave behind is
+//   not: RFLAGS.RF (a fault sets RF in the RFLAGS image it pushes; kvm reports that image) and CR2 (a
+//   #PF met while pushing a frame for the original exception, or not, depending on how far the
+//   implementation's delivery got). Memory is not compared by these functions at all.
 
-import { GPRS, type RunResult } from '../types.ts';
+import { GPRS, type RunResult, type Stop, type StopReason } from '../types.ts';
 
 export interface Difference {
   item: string;
@@ -29,14 +40,37 @@ export const FLAG_BITS: [string, number][] = [
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
+export const RFLAGS_RF = 1n << 16n;
+
+/** Items not compared after a triple fault on both sides (see the rule at the top). */
+export const NOT_COMPARED_AFTER_SHUTDOWN = ['rflags.RF', 'cr2'] as const;
+
+/** How a run ended that every engine can observe: a delivered-but-unhandled fault ends as its handler did. */
+const END_AFTER_DELIVERY: ReadonlySet<StopReason> = new Set(['hlt', 'budget']);
+
+/** Whether two stop reasons describe the same end of a run (the 'fault' rule at the top). */
+export function sameStopReason(a: StopReason, b: StopReason): boolean {
+  if (a === b) return true;
+  return (a === 'fault' && END_AFTER_DELIVERY.has(b)) || (b === 'fault' && END_AFTER_DELIVERY.has(a));
+}
+
+/** The stop items that differ: reason (by the rule above), then the vector where both know it. */
+export function stopDifference(a: Stop, b: Stop): Difference | undefined {
+  if (!sameStopReason(a.reason, b.reason))
+    return { item: 'stop', a: `${a.reason} (${a.message})`, b: `${b.reason} (${b.message})` };
+  if (a.vector !== undefined && b.vector !== undefined && a.vector !== b.vector)
+    return { item: 'stop.vector', a: String(a.vector), b: String(b.vector) };
+  return undefined;
+}
+
 /**
  * The first difference between `a` and `b` on what the differential tests compare: the stop (reason
- * and vector), RIP, every GPR, and RFLAGS outside `undefinedFlags`. Undefined when they agree.
+ * and vector, stopDifference), RIP, every GPR, and RFLAGS outside `undefinedFlags`. Undefined when
+ * they agree.
  */
 export function firstDifference(a: RunResult, b: RunResult, undefinedFlags: bigint): Difference | undefined {
-  if (a.stop.reason !== b.stop.reason) return { item: 'stop', a: a.stop.message, b: b.stop.message };
-  if (a.stop.vector !== b.stop.vector)
-    return { item: 'stop.vector', a: String(a.stop.vector), b: String(b.stop.vector) };
+  const stop = stopDifference(a.stop, b.stop);
+  if (stop) return stop;
   if (a.state.rip !== b.state.rip) return { item: 'rip', a: hex(a.state.rip), b: hex(b.state.rip) };
   for (const r of GPRS)
     if (a.state.gpr[r] !== b.state.gpr[r]) return { item: r, a: hex(a.state.gpr[r]), b: hex(b.state.gpr[r]) };
@@ -66,10 +100,16 @@ export function flagNames(mask: bigint): string {
     .join(' ');
 }
 
+/** Both runs ended in a triple fault: the shutdown rule at the top applies. */
+export function bothShutDown(a: RunResult, b: RunResult): boolean {
+  return a.stop.reason === 'triple-fault' && b.stop.reason === 'triple-fault';
+}
+
 /**
  * The first difference on everything a system-level case can change: the common items above, then
  * CR0/CR2/CR3/CR4/EFER, segment selectors (and, with `caches`, their hidden parts), GDTR, IDTR and the
- * port I/O events. A vector or error code one engine does not report (KVM's triple fault) is skipped.
+ * port I/O events. A vector or error code one engine does not report (KVM's triple fault) is skipped;
+ * after a triple fault on both sides RFLAGS.RF and CR2 are not compared.
  */
 export function firstSystemDifference(
   a: RunResult,
@@ -77,13 +117,12 @@ export function firstSystemDifference(
   undefinedFlags: bigint,
   opts: { caches: boolean },
 ): Difference | undefined {
-  if (a.stop.reason !== b.stop.reason) return { item: 'stop', a: a.stop.message, b: b.stop.message };
-  if (a.stop.vector !== undefined && b.stop.vector !== undefined && a.stop.vector !== b.stop.vector)
-    return { item: 'stop.vector', a: String(a.stop.vector), b: String(b.stop.vector) };
-  const rest = firstDifference({ ...a, stop: b.stop }, b, undefinedFlags);
+  const shutdown = bothShutDown(a, b);
+  const rest = firstDifference(a, b, shutdown ? undefinedFlags | RFLAGS_RF : undefinedFlags);
   if (rest) return rest;
   for (const k of ['cr0', 'cr2', 'cr3', 'cr4', 'efer'] as const)
-    if (a.state[k] !== b.state[k]) return { item: k, a: hex(a.state[k]), b: hex(b.state[k]) };
+    if (!(shutdown && k === 'cr2') && a.state[k] !== b.state[k])
+      return { item: k, a: hex(a.state[k]), b: hex(b.state[k]) };
   for (const s of ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const) {
     const x = a.state.seg[s];
     const y = b.state.seg[s];
