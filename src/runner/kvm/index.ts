@@ -12,7 +12,8 @@
 // - KVM cannot count instructions: `steps` is undefined, and the budget becomes a wall-clock limit
 //   enforced by a per-thread POSIX timer whose signal makes KVM_RUN return EINTR.
 // - KVM_EXIT_SHUTDOWN is a triple fault (the vector is not reported); FAIL_ENTRY and INTERNAL_ERROR are
-//   'engine-limit' stops (delivering #BP ends in an internal error on our nested AMD hosts).
+//   'engine-limit' stops. Hosts that differ from the SDM (an internal error on #BP, ...) are listed
+//   with probes in host.ts.
 
 import { existsSync } from 'node:fs';
 import koffi from 'koffi';
@@ -113,6 +114,13 @@ const EINTR = 4;
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
 const MSR_EFER = 0xc000_0080;
+/** KVM_INTERNAL_ERROR_* suberrors (linux/kvm.h). */
+const INTERNAL_ERROR_NAMES: Record<number, string> = {
+  1: 'emulation failure',
+  2: 'exception while delivering an exception',
+  3: 'event delivery',
+  4: 'unexpected exit reason',
+};
 
 class KvmRun {
   private kvm = -1;
@@ -397,10 +405,11 @@ class KvmRun {
         return this.limit(
           `KVM could not enter the guest (hardware entry failure reason 0x${v.getBigUint64(u, true).toString(16)})`,
         );
-      case EXIT.INTERNAL_ERROR:
-        return this.limit(
-          `KVM internal error (suberror ${v.getUint32(u, true)}), e.g. #BP delivery on nested AMD hosts`,
-        );
+      case EXIT.INTERNAL_ERROR: {
+        const sub = v.getUint32(u, true);
+        const name = INTERNAL_ERROR_NAMES[sub];
+        return this.limit(`KVM internal error (suberror ${sub}${name ? `: ${name}` : ''})`);
+      }
       case EXIT.INTR:
         return undefined;
       default:
