@@ -59,6 +59,7 @@ import {
   loadLibc,
   type Libc,
 } from './libc.ts';
+import { wallClockMs } from './budget.ts';
 import { WallClockTimer } from './timer.ts';
 
 export const KVM_DEVICE = '/dev/kvm';
@@ -107,9 +108,6 @@ export const kvmEngine: Engine = {
 };
 
 const HLT = 0xf4;
-/** An instruction budget becomes this many milliseconds (KVM cannot count), with a floor. */
-const STEPS_PER_MS = 50_000;
-const MIN_WALL_MS = 2_000;
 const EINTR = 4;
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
@@ -142,7 +140,7 @@ class KvmRun {
     private readonly world: World,
     private readonly options: RunOptions,
   ) {
-    this.wallMs = Math.max(MIN_WALL_MS, (options.maxSteps ?? DEFAULT_MAX_STEPS) / STEPS_PER_MS);
+    this.wallMs = wallClockMs(options.maxSteps ?? DEFAULT_MAX_STEPS);
   }
 
   run(): RunResult {
