@@ -313,6 +313,52 @@ handler: hlt
   });
 });
 
+describe('page walks set accessed and dirty flags', () => {
+  const A = 0x20n;
+  const D = 0x40n;
+  it('A in every level used, D only in the entry that maps a written page', async () => {
+    const r = await run(`mov 0x200000,%rax; movq $1,0x400000; hlt`);
+    const e = (a: bigint) => r.memory.readU64(a);
+    expect(e(0x1000n)).toBe(0x2003n | A); // PML4E
+    expect(e(0x2000n)).toBe(0x3003n | A); // PDPTE
+    expect(e(0x3000n)).toBe(0x83n | A); // PDE of the code (fetched)
+    expect(e(0x3008n)).toBe(0x200083n | A); // read
+    expect(e(0x3010n)).toBe(0x400083n | A | D); // written
+    expect(e(0x3018n)).toBe(0x600083n); // never used
+  });
+  it('a faulting walk leaves every entry as it was', async () => {
+    // PML4E[1] -> PDPT 0x10000 -> PD 0x11000 whose entry 1 maps a read-only 2 MiB page; CR0.WP is set.
+    const r = await run(
+      `movq $0x10003,0x1008; movq $0x11003,0x10000; movq $0x200081,0x11008
+       movabs $0x8000200000,%rax; movq $5,(%rax); hlt`,
+    );
+    expect(r.stop.vector).toBe(14);
+    expect([0x1008n, 0x10000n, 0x11008n].map((a) => r.memory.readU64(a))).toEqual([
+      0x10003n,
+      0x11003n,
+      0x200081n,
+    ]);
+  });
+  it('with LA57, A is set in the PML5E too', async () => {
+    const r = await run(`mov 0x200000,%rax; hlt`, (w) => {
+      // PML5 at 0x8000: entry 0 -> the baseline PML4.
+      w.image.push({ addr: 0x8000n, bytes: new Uint8Array(new BigUint64Array([0x1003n]).buffer) });
+      Object.assign(w.state, { cr3: 0x8000n, cr4: w.state.cr4 | (1n << 12n) });
+    });
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect([0x8000n, 0x1000n, 0x2000n, 0x3008n].map((a) => r.memory.readU64(a))).toEqual([
+      0x1003n | A,
+      0x2003n | A,
+      0x3003n | A,
+      0x200083n | A,
+    ]);
+  });
+  it('an entry the guest cleared is set again by the next walk (after invlpg)', async () => {
+    const r = await run(`movq $1,0x400000; andq $~0x60,0x3010; invlpg 0x400000; mov 0x400000,%rax; hlt`);
+    expect(r.memory.readU64(0x3010n)).toBe(0x400083n | A);
+  });
+});
+
 describe('ports, cpuid, events', () => {
   it('records in/out, collects serial bytes, in returns 0xff per byte by default', async () => {
     const r = await run(

@@ -195,7 +195,14 @@ export class Machine {
         const dv = this.physPage(pa, false, n);
         return dv ? dv.getBigUint64(n - pa, true) : 0n;
       },
-      writeU64: (a, v) => mem.writeU64(a, v),
+      // The walk's only writes set accessed/dirty flags. Translations stay valid (a CPU keeps its TLB
+      // entries), so this skips the page-table flush of an ordinary write; decoded code on the page goes.
+      writeU64: (a, v) => {
+        const n = Number(a);
+        const pa = n - (n % PAGE_SIZE);
+        this.physPage(pa, true, n)!.setBigUint64(n - pa, v, true);
+        this.dropCode(pa);
+      },
       pages: () => mem.pages(),
     };
     // RIP is canonical-checked by the run loop before the first fetch.
@@ -375,7 +382,7 @@ export class Machine {
   private walk(vpn: number, addr: number, kind: number): number {
     if (!this.paging) return vpn * PAGE_SIZE;
     const lin = addrToBig(vpn * PAGE_SIZE);
-    const r = translate(this.walkMem, this, lin, { write: kind === 1, exec: kind === 2 });
+    const r = translate(this.walkMem, this, lin, { write: kind === 1, exec: kind === 2, update: true });
     if (!r.ok) {
       this.cr2 = addrToBig(addr);
       throw new Fault(PF_VEC, r.errorCode, `page fault at 0x${this.cr2.toString(16)}`);
@@ -570,6 +577,11 @@ export class Machine {
       this.flushTlb();
       return;
     }
+    this.dropCode(pa);
+  }
+
+  /** Forget instructions decoded from physical page `pa`. */
+  private dropCode(pa: number): void {
     const vpns = this.codePages.get(pa);
     if (vpns) {
       for (const v of vpns) this.icache.delete(v);
