@@ -32,7 +32,7 @@ import {
 import { fetchInsn } from './decode.ts';
 import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
-import { ARITH, CS, Machine, addrToBig } from './machine.ts';
+import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
 import { diff, snapshot } from './trace.ts';
 
 function hex(v: bigint | number): string {
@@ -119,6 +119,7 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
           if (m.fu) m.flags &= ~(m.fu & ARITH);
         }
         if (m.fw) undef = (undef & ~m.fw) | m.fu;
+        if (m.flags & RF) m.endRf();
         steps++;
         if (m.halted) {
           stop = { reason: 'hlt', rip: addrToBig(m.rip), message: `hlt at ${hex(rip)}` };

@@ -28,6 +28,7 @@ export const TF = 0x100;
 export const IF = 0x200;
 export const DF = 0x400;
 export const OF = 0x800;
+export const RF = 0x10000;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
 
 /** Segment register indices in x86 encoding order (the order iced's Register enum uses too). */
@@ -124,6 +125,8 @@ export class Machine {
   eaAddr = 0;
   /** Set by hlt: the run ends after this step. */
   halted = false;
+  /** RF was just loaded by iret: it must survive the end of that iret (see endRf). */
+  rfLoaded = false;
   /** Flags the current instruction writes / leaves undefined (from iced; ops may refine). */
   fw = 0;
   fu = 0;
@@ -224,6 +227,15 @@ export class Machine {
     else bits = attr & 0x4000 ? 32 : 16;
     if (bits !== this.bits) this.icache.clear();
     this.bits = bits;
+  }
+
+  /**
+   * Called after an instruction completes with RF=1: the CPU clears RF at the end of every instruction
+   * except the iret that loaded it (SDM vol. 3, 17.3.1.1), so RF=1 spares exactly one instruction.
+   */
+  endRf(): void {
+    if (this.rfLoaded) this.rfLoaded = false;
+    else this.flags &= ~RF;
   }
 
   /** CPU mode as the outside world names it. */

@@ -6,7 +6,7 @@ import { Register } from 'iced-x86';
 import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../paging.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
-import { CS, FS, GS, type Machine, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
+import { CS, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
 const EFER = 0xc0000080;
 const FS_BASE = 0xc0000100;
@@ -208,6 +208,13 @@ export const farRet: OpFn = (m, i) => {
 const FLAGS_MODIFIABLE = 0x247fd5;
 
 export const iret: OpFn = (m, i) => {
+  // NT=1 asks for a return from a nested task: no tasks in IA-32e mode, so #GP(0) (SDM vol. 2, IRET).
+  if (m.flags & 0x4000) {
+    if (m.long) throw gp('iret with RFLAGS.NT=1 in IA-32e mode');
+    throw new Halt('unsupported', 'iret with RFLAGS.NT=1 (a return to a nested task) is not modelled', {
+      mnemonic: i.mn,
+    });
+  }
   const size = farSize(i);
   const rd = (k: number) => {
     const lo = m.rd(m.stackAddr(k * size), size);
@@ -235,6 +242,8 @@ export const iret: OpFn = (m, i) => {
     m.hi[4] = ss.rspHi;
   } else m.adjustSp(3 * size);
   m.flags = size === 2 ? (m.flags & 0xffff0000) | (newFlags & 0xffff) : newFlags;
+  // RF from the frame holds for the next instruction (see Machine.endRf).
+  m.rfLoaded = (m.flags & RF) !== 0;
   m.pending.pop();
 };
 
