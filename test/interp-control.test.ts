@@ -295,6 +295,18 @@ describe('instruction fetch at a page boundary', () => {
     expect(r.stop.rip).toBe(0x1fffffn);
     expect(r.state.cr2).toBe(0x200000n);
   });
+  it("#PF for a write that crosses into a not-present page: CR2 is that page's first byte", async () => {
+    const r = await run(`movq $0,0x3008; mov $0x1ffffc,%eax; movq $-1,(%rax); hlt`);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 14, errorCode: 2 });
+    expect(r.state.cr2).toBe(0x200000n);
+    // Nothing is written: a fault leaves memory as it was.
+    expect(r.memory.readU64(0x1ffff8n)).toBe(0n);
+  });
+  it("#PF for a read that crosses into a not-present page: CR2 is that page's first byte", async () => {
+    const r = await run(`movq $0,0x3008; mov $0x1ffffd,%eax; mov (%rax),%rbx; hlt`);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 14, errorCode: 0 });
+    expect(r.state.cr2).toBe(0x200000n);
+  });
   it('runs the last instruction of RAM', async () => {
     const r = await run(`movb $0xf4,0x3ffffff; mov $0x3ffffff,%eax; jmp *%rax`);
     expect(r.stop.reason, r.stop.message).toBe('hlt');

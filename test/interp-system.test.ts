@@ -43,6 +43,14 @@ describe('mov to CR0', () => {
   it('#GP for bits 63:32', async () => {
     expectFault(await run(`mov %cr0,%rax; bts $32,%rax; mov %rax,%cr0; hlt`), GP, 0);
   });
+  it('ignores writes to the reserved bits 31:0 (they read back as before) and keeps ET=1', async () => {
+    const r = await run(
+      `mov %cr0,%rax; or $0x1ffaffc0,%eax; mov %rax,%cr0; mov %cr0,%rbx; and $~0x10,%eax; mov %rax,%cr0; hlt`,
+    );
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.state.gpr.rbx).toBe(0x80050033n);
+    expect(r.state.cr0).toBe(0x80050033n);
+  });
 });
 
 describe('mov to CR4 / CR3', () => {

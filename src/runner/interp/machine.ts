@@ -499,13 +499,15 @@ export class Machine {
     return { bytes: out, pas };
   }
 
-  /** Check (and translate) that [addr, addr+size) is writable, so a later write cannot fault. */
+  /**
+   * Check (and translate) that [addr, addr+size) is writable, so a later write cannot fault. When the
+   * second page faults, CR2 is its first byte: the first byte of the access that faults.
+   */
   writable(addr: number, size: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
     this.writePage(vpn, addr);
-    const end = addr + size - 1;
-    const vpn2 = Math.floor(end / PAGE_SIZE);
-    if (vpn2 !== vpn) this.writePage(vpn2, end);
+    const vpn2 = Math.floor((addr + size - 1) / PAGE_SIZE);
+    if (vpn2 !== vpn) this.writePage(vpn2, vpn2 * PAGE_SIZE);
   }
 
   /** Read `size` (1, 2, 4, 8) bytes at a linear address: low 32 bits returned, high in rh. */

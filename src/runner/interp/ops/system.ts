@@ -18,6 +18,8 @@ const EFER_WRITABLE = 0xd01n;
 const CR0_NW = 1n << 29n;
 const CR0_CD = 1n << 30n;
 const CR0_ET = 1n << 4n;
+/** CR0 bits the architecture defines: PE MP EM TS ET NE (0-5), WP (16), AM (18), NW CD PG (29-31). */
+const CR0_DEFINED = 0xe005003fn;
 /** CR4 bits we accept (SDM vol. 3, 2.5): everything defined up to UINTR (25) except bit 15, plus LASS (27). */
 const CR4_DEFINED = 0x3ff7fffn | (1n << 27n);
 const CR4_PCIDE = 1n << 17n;
@@ -280,7 +282,8 @@ function crIndex(reg: number): number {
 
 export function writeCr0(m: Machine, v: bigint): void {
   if (v >> 32n !== 0n) throw gp('CR0 bits 63:32 set');
-  const nv = v | CR0_ET;
+  // Reserved bits of CR0[31:0] are ignored: they keep their value (SDM vol. 3, 2.5). ET is fixed at 1.
+  const nv = (v & CR0_DEFINED) | (m.cr0 & ~CR0_DEFINED) | CR0_ET;
   const pg = (nv & CR0_PG) !== 0n;
   if (pg && (nv & 1n) === 0n) throw gp('CR0.PG set without CR0.PE');
   if (nv & CR0_NW && !(nv & CR0_CD)) throw gp('CR0.NW set without CR0.CD');
