@@ -125,6 +125,10 @@ export class Machine {
   eaAddr = 0;
   /** Set by hlt: the run ends after this step. */
   halted = false;
+  /** Steps the budget has left for the current instruction (rep iterations are steps: ops/string.ts). */
+  budgetLeft = Infinity;
+  /** Steps the current instruction used beyond its first (iterations of a rep string instruction). */
+  extraSteps = 0;
   /** RF was just loaded by iret: it must survive the end of that iret (see endRf). */
   rfLoaded = false;
   /** Flags the current instruction writes / leaves undefined (from iced; ops may refine). */
