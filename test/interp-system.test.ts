@@ -51,6 +51,16 @@ describe('mov to CR0', () => {
     expect(r.state.gpr.rbx).toBe(0x80050033n);
     expect(r.state.cr0).toBe(0x80050033n);
   });
+  it('smsw stores CR0[15:0] to memory and CR0 at the width of a register; lmsw loads PE MP EM TS', async () => {
+    const r = await run(`mov $-1,%rax; mov $-1,%rbx; smsw %eax; smsw %bx; smsw 0x9000; smsw %rcx;
+      mov $0xfff6,%edx; lmsw %dx; mov %cr0,%rsi; mov $0xfff0,%edx; lmsw %dx; mov %cr0,%rdi; hlt`);
+    expect(r.state.gpr.rax).toBe(0x80050033n);
+    expect(r.state.gpr.rbx).toBe(0xffffffffffff0033n);
+    expect(r.state.gpr.rcx).toBe(0x80050033n);
+    expect(r.memory.readU64(0x9000n)).toBe(0x33n);
+    expect(r.state.gpr.rsi).toBe(0x80050037n); // MP EM set, TS clear
+    expect(r.state.gpr.rdi).toBe(0x80050031n); // PE stays: lmsw never clears it
+  });
 });
 
 describe('mov to CR4 / CR3', () => {
@@ -171,6 +181,23 @@ describe('segment loads', () => {
   it('#UD for mov to CS', async () => {
     // gas refuses `mov %eax,%cs`; encode 8e c8.
     expectFault(await run(`.byte 0x8e,0xc8; hlt`), 6);
+  });
+});
+
+describe('far pointer loads', () => {
+  it('lss/lfs/lgs load the segment and the register from m16:32 and m16:16', async () => {
+    const r = await run(`movl $0x70000,0x9000; movw $0x18,0x9004; movl $0x00181234,0x9010
+      mov $-1,%rbx; lss 0x9000,%esp; lfs 0x9000,%ebx; lgs 0x9010,%cx; mov %fs,%edx; mov %gs,%esi; hlt`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.state.gpr.rsp).toBe(0x70000n);
+    expect(r.state.gpr.rbx).toBe(0x70000n);
+    expect(r.state.gpr.rcx & 0xffffn).toBe(0x1234n);
+    expect([r.state.gpr.rdx, r.state.gpr.rsi]).toEqual([0x18n, 0x18n]);
+  });
+  it('a faulting segment load leaves the register as it was', async () => {
+    const r = await run(`movl $0x70000,0x9000; movw $0x40,0x9004; mov $5,%ebx; lfs 0x9000,%ebx; hlt`);
+    expectFault(r, GP, 0x40);
+    expect(r.state.gpr.rbx).toBe(5n);
   });
 });
 

@@ -157,7 +157,8 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
           o.base = g.r;
           asz = g.w;
         }
-        if (index !== Register.None) {
+        // xlat's AL index is added by the operation (ops/int.ts): it is not a full-width index register.
+        if (index !== Register.None && ins.code !== Code.Xlat_m8) {
           const g = gpr(index)!;
           o.idx = g.r;
           o.scale = ins.memoryIndexScale;

@@ -6,7 +6,7 @@ import { Register } from 'iced-x86';
 import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../paging.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
-import { CS, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
+import { CS, DS, ES, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
 const EFER = 0xc0000080;
 const FS_BASE = 0xc0000100;
@@ -366,6 +366,34 @@ export const movSystem: OpFn = (m, i) => {
   m.setReg(d.r, width, false, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
 };
 
+/** smsw: CR0's low 16 bits to memory; a register gets CR0 at its width (what CPUs since the P6 do). */
+export const smsw: OpFn = (m, i) => {
+  const o = i.o[0];
+  const v = o.k === MEM ? m.cr0 & 0xffffn : m.cr0;
+  m.write(o, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
+};
+
+/** lmsw: loads PE, MP, EM, TS from the low 4 bits of the operand; it can set PE but never clear it. */
+export const lmsw: OpFn = (m, i) => {
+  const src = BigInt(m.read(i.o[0]) & 0xf);
+  writeCr0(m, (m.cr0 & ~0xen) | src);
+};
+
+/** lss/lfs/lgs/lds/les: a far pointer (offset at the operand size, then the selector) into seg:reg. */
+function loadFarPointer(s: number): OpFn {
+  return (m, i) => {
+    const [d, src] = i.o;
+    const a = m.ea(src);
+    const size = d.w >> 3;
+    const lo = m.rd(a, size);
+    const hi = m.rh;
+    const sel = m.rd(a + size, 2);
+    // The segment is loaded first: when it faults the register keeps its value.
+    loadDataSeg(m, s, sel);
+    m.setReg(d.r, d.w, false, lo, hi);
+  };
+}
+
 // ---------------------------------------------------------------- MSRs
 
 function canonical(m: Machine, v: bigint): boolean {
@@ -534,4 +562,11 @@ export const SYSTEM_OPS: Record<string, OpFn> = {
   iretd: iret,
   iretq: iret,
   retf: farRet,
+  smsw,
+  lmsw,
+  lss: loadFarPointer(SS),
+  lfs: loadFarPointer(FS),
+  lgs: loadFarPointer(GS),
+  lds: loadFarPointer(DS),
+  les: loadFarPointer(ES),
 };
