@@ -428,6 +428,24 @@ describe('ports, cpuid, events', () => {
     const z = await run(`mov $7,%eax; mov $-1,%rbx; cpuid; hlt`, setup);
     expect([z.state.gpr.rax, z.state.gpr.rbx, z.state.gpr.rcx, z.state.gpr.rdx]).toEqual([0n, 0n, 0n, 0n]);
   });
+  it('cpuid in the baseline world reports the documented long-mode CPU', async () => {
+    const q = async (leaf: number) => {
+      const r = await run(`mov $${leaf},%eax; cpuid; hlt`);
+      return [r.state.gpr.rax, r.state.gpr.rbx, r.state.gpr.rcx, r.state.gpr.rdx];
+    };
+    expect(await q(0)).toEqual([1n, 0x756e6547n, 0x6c65746en, 0x49656e69n]); // "GenuineIntel"
+    const [eax1, ebx1, ecx1, edx1] = await q(1);
+    expect([eax1, ebx1, ecx1]).toEqual([0x6f6n, 0x10800n, 0n]);
+    const bits = (v: bigint) => [...Array(32).keys()].filter((b) => (v >> BigInt(b)) & 1n);
+    // FPU PSE MSR PAE CX8 PGE CMOV CLFSH FXSR SSE SSE2
+    expect(bits(edx1)).toEqual([0, 3, 5, 6, 8, 13, 15, 19, 24, 25, 26]);
+    expect(await q(0x80000000)).toEqual([0x80000008n, 0n, 0n, 0n]);
+    const [, , ecx81, edx81] = await q(0x80000001);
+    expect(bits(ecx81)).toEqual([0]); // LAHF/SAHF in 64-bit mode
+    expect(bits(edx81)).toEqual([11, 20, 29]); // SYSCALL NX LM
+    expect((await q(0x80000008))[0]).toBe(0x3034n); // 52 physical, 48 linear address bits
+    expect(await q(7)).toEqual([0n, 0n, 0n, 0n]);
+  });
   it('records wbinvd and invlpg as events', async () => {
     const r = await run(`wbinvd; invlpg 0x5000; hlt`);
     expect(r.events).toEqual([`wbinvd@0x100000`, `invlpg@0x100002`]);
