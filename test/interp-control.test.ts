@@ -280,6 +280,23 @@ describe('trace', () => {
     expect(t[2].changed).toEqual({ rflags: 0x46n });
     expect(t[3].changed).toMatchObject({ 'ds.selector': 0n, 'ds.attributes': 0x10000n });
   });
+  it('prints 64-bit immediates, displacements and targets exactly', async () => {
+    const r = await run(
+      // PDPTE 4 -> the first PD, so that 0x100000001 is mapped (to physical 1).
+      `movabs $0x8000000000000000,%rax; movabs $0x100000005,%rbx; mov $-1,%rcx; mov $5,%edx;
+       movq $0x3003,0x2020; movabs 0x100000001,%al`,
+      undefined,
+      { trace: true },
+    );
+    expect(r.trace!.map((s) => s.text)).toEqual([
+      'movabs $0x8000000000000000,%rax',
+      'movabs $0x100000005,%rbx',
+      'mov $0xFFFFFFFFFFFFFFFF,%rcx',
+      'mov $5,%edx',
+      'movq $0x3003,0x2020',
+      'movabs 0x100000001,%al',
+    ]);
+  });
 });
 
 describe('instruction fetch at a page boundary', () => {
