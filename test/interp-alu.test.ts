@@ -156,6 +156,15 @@ describe('data movement and conversions', () => {
     ['movabs $-1,%rax; mov $1,%eax', { rax: 1n }],
     ['movabs $-1,%rax; mov $1,%ax', { rax: 0xffffffffffff0001n }],
     ['mov $0xd5,%ah; sahf; lahf', {}, 'CF PF AF ZF SF'],
+    // xlatb: AL = [rBX + AL], AL zero-extended; the rest of RAX kept.
+    ['movl $0x44332211,0x9080; mov $0x9000,%ebx; movabs $0x7700000081,%rax; xlatb', { rax: 0x7700000022n }],
+    // addr32: EBX + AL wraps at 4 GiB (to physical 1 here); RBX's high half is ignored.
+    ['movb $0x5a,1; movabs $0x12ffffffff,%rbx; mov $2,%eax; addr32 xlatb; mov %eax,%ecx', { rcx: 0x5an }],
+    // A segment override applies (FS base 0x1000 through its MSR).
+    [
+      'movq $0x66,0x9010; mov $0xc0000100,%ecx; mov $0x1000,%eax; xor %edx,%edx; wrmsr; mov $0x8000,%ebx; mov $0x10,%al; xlatb %fs:(%rbx)',
+      { rax: 0x1066n },
+    ],
   ]);
 });
 

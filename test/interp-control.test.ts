@@ -99,7 +99,7 @@ describe('exceptions through the IDT', () => {
     expect([q(0), q(1), q(2), q(3), q(4)]).toEqual([
       w.symbols.boom,
       0x10n,
-      r.state.gpr.r13,
+      r.state.gpr.r13 | 0x10000n, // a fault's RFLAGS image has RF=1
       r.state.gpr.r12,
       0x18n,
     ]);
@@ -145,11 +145,85 @@ describe('exceptions through the IDT', () => {
     expect(r.state.gpr.rbx & 0x200n).toBe(0n);
   });
   it('a not-present gate with a valid #DF gate delivers #DF for a contributory fault', async () => {
-    const r = await run(`${gate(8, 'df')} ${LIDT} xor %ecx,%ecx; div %ecx; df: hlt`);
-    // #DE's gate is absent (zero): #NP delivering #DE -> contributory + contributory -> #DF delivered.
-    expect(r.stop.reason).toBe('fault');
-    expect(r.stop.vector).toBe(0);
-    expect(r.state.rip).toBeGreaterThan(0n);
+    const w = await build(`${gate(8, 'df')} ${LIDT} xor %ecx,%ecx; boom: div %ecx; df: hlt`);
+    const r = await interpEngine.run(w, { maxSteps: 1000 });
+    // #DE's gate is absent (zero): #GP delivering #DE -> contributory + contributory -> #DF delivered.
+    // The stop names the exception the handler runs for, at the instruction that started it.
+    expect(r.stop).toMatchObject({ reason: 'fault', vector: 8, errorCode: 0, rip: w.symbols.boom });
+    expect(r.memory.readU64(r.state.gpr.rsp + 24n) & 0x10000n).toBe(0x10000n); // RF in the image
+  });
+});
+
+describe('RFLAGS.RF in exception frames (SDM vol. 3, 6.13 / 17.3.1.1)', () => {
+  const RF = 0x10000n;
+  /** The RFLAGS image a halting handler for `vector` sees (an error code shifts the frame by 8). */
+  async function image(vector: number, body: string, errorCode: boolean): Promise<bigint> {
+    const off = errorCode ? 24 : 16;
+    const r = await run(
+      `${gate(vector, 'handler')} ${LIDT} ${body}; hlt; handler: mov ${off}(%rsp),%rbx; hlt`,
+    );
+    expect(r.stop.reason, r.stop.message).toBe('fault');
+    return r.state.gpr.rbx;
+  }
+  it('faults push RF=1: #UD, #DE, #GP, #PF, #DF', async () => {
+    expect((await image(6, 'ud2', false)) & RF).toBe(RF);
+    expect((await image(0, 'xor %ecx,%ecx; div %ecx', false)) & RF).toBe(RF);
+    expect((await image(13, 'mov $0x12345678,%ecx; rdmsr', true)) & RF).toBe(RF);
+    expect((await image(14, 'mov 0x40000000,%eax', true)) & RF).toBe(RF);
+    // #GP's gate is absent: #GP while delivering #GP -> #DF, itself delivered as a fault.
+    expect((await image(8, 'mov $0x12345678,%ecx; rdmsr', true)) & RF).toBe(RF);
+  });
+  it('software interrupts and int1 push RF as it is (0)', async () => {
+    expect((await image(3, 'int3', false)) & RF).toBe(0n);
+    expect((await image(0x1f, 'int $0x1f', false)) & RF).toBe(0n);
+    expect((await image(1, 'int1', false)) & RF).toBe(0n);
+  });
+  it('iretq loads RF=1 for exactly one instruction: the re-executed one clears it when it completes', async () => {
+    // The handler skips the 2-byte ud2 and returns with the frame's RF=1.
+    const src = `${gate(6, 'handler')} ${LIDT} ud2; after: nop; hlt; handler: addq $2,(%rsp); iretq`;
+    const w = await build(src);
+    const atAfter = await interpEngine.run(w, { until: [w.symbols.after] });
+    expect(atAfter.stop.reason).toBe('until');
+    expect(atAfter.state.rflags & RF).toBe(RF);
+    const done = await run(src);
+    expect(done.stop.reason, done.stop.message).toBe('hlt');
+    expect(done.state.rflags & RF).toBe(0n);
+  });
+});
+
+describe('faults while delivering an exception', () => {
+  it('error code EXT=1 for an exception, EXT=0 for a software interrupt (SDM vol. 3, 6.13)', async () => {
+    // ud2 with #UD's gate absent (zero): #GP(6*8+2+1), delivered through #GP's gate.
+    const ud = await run(`${gate(13, 'handler')} ${LIDT} ud2; handler: pop %rbx; hlt`);
+    expect(ud.stop).toMatchObject({ reason: 'fault', vector: 13, errorCode: 0x33 });
+    // int $0x1e with a gate that is not present: #NP(0x1e*8+2), EXT clear.
+    const np = await run(
+      `${gate(11, 'handler')} ${gate(0x1e, 'handler')} andb $0x7f,0x8000+0x1e*16+5; ${LIDT} int $0x1e; handler: pop %rbx; hlt`,
+    );
+    expect(np.stop).toMatchObject({ reason: 'fault', vector: 11, errorCode: 0x1e * 8 + 2 });
+    expect(np.state.gpr.rbx).toBe(0xf2n);
+  });
+  it('the stop names the exception that was delivered (the #GP), at the instruction that raised it', async () => {
+    const w = await build(
+      `${gate(13, 'handler')} pushq $0x8000; pushw $0x1ff; lidt (%rsp); boom: int $0x40; handler: hlt`,
+    );
+    const r = await interpEngine.run(w, { maxSteps: 1000 });
+    expect(r.stop).toMatchObject({ reason: 'fault', vector: 13, errorCode: 0x202, rip: w.symbols.boom });
+    expect(r.stop.message).toMatch(/^#GP\(0x202\) at 0x[0-9a-f]+ was delivered/);
+  });
+});
+
+describe('iretq with RFLAGS.NT=1', () => {
+  const FRAME = `mov %rsp,%rax; pushq $0x18; push %rax; pushq $2; pushq $0x10; lea 1f(%rip),%rcx; push %rcx`;
+  it('#GP(0) in IA-32e mode, before anything is popped', async () => {
+    const w = await build(`${FRAME}; pushq $0x4002; popfq; boom: iretq; 1: hlt`);
+    const r = await interpEngine.run(w, { maxSteps: 1000 });
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 13, errorCode: 0, rip: w.symbols.boom });
+    expect(r.state.rflags & 0x4000n).toBe(0x4000n);
+  });
+  it('returns normally with NT=0', async () => {
+    const r = await run(`${FRAME}; iretq; 1: hlt`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
   });
 });
 
@@ -206,6 +280,23 @@ describe('trace', () => {
     expect(t[2].changed).toEqual({ rflags: 0x46n });
     expect(t[3].changed).toMatchObject({ 'ds.selector': 0n, 'ds.attributes': 0x10000n });
   });
+  it('prints 64-bit immediates, displacements and targets exactly', async () => {
+    const r = await run(
+      // PDPTE 4 -> the first PD, so that 0x100000001 is mapped (to physical 1).
+      `movabs $0x8000000000000000,%rax; movabs $0x100000005,%rbx; mov $-1,%rcx; mov $5,%edx;
+       movq $0x3003,0x2020; movabs 0x100000001,%al`,
+      undefined,
+      { trace: true },
+    );
+    expect(r.trace!.map((s) => s.text)).toEqual([
+      'movabs $0x8000000000000000,%rax',
+      'movabs $0x100000005,%rbx',
+      'mov $0xFFFFFFFFFFFFFFFF,%rcx',
+      'mov $5,%edx',
+      'movq $0x3003,0x2020',
+      'movabs 0x100000001,%al',
+    ]);
+  });
 });
 
 describe('instruction fetch at a page boundary', () => {
@@ -219,6 +310,18 @@ describe('instruction fetch at a page boundary', () => {
     expect(r.stop.reason).toBe('triple-fault');
     expect(r.stop.vector).toBe(14);
     expect(r.stop.rip).toBe(0x1fffffn);
+    expect(r.state.cr2).toBe(0x200000n);
+  });
+  it("#PF for a write that crosses into a not-present page: CR2 is that page's first byte", async () => {
+    const r = await run(`movq $0,0x3008; mov $0x1ffffc,%eax; movq $-1,(%rax); hlt`);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 14, errorCode: 2 });
+    expect(r.state.cr2).toBe(0x200000n);
+    // Nothing is written: a fault leaves memory as it was.
+    expect(r.memory.readU64(0x1ffff8n)).toBe(0n);
+  });
+  it("#PF for a read that crosses into a not-present page: CR2 is that page's first byte", async () => {
+    const r = await run(`movq $0,0x3008; mov $0x1ffffd,%eax; mov (%rax),%rbx; hlt`);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 14, errorCode: 0 });
     expect(r.state.cr2).toBe(0x200000n);
   });
   it('runs the last instruction of RAM', async () => {

@@ -1,6 +1,6 @@
 // String instructions: rep/repe/repne, DF, RCX=0, the bulk path and its element-by-element fallbacks.
 import { describe, expect, it } from 'vitest';
-import { run } from './interp-helpers.ts';
+import { BASE, run } from './interp-helpers.ts';
 
 const bytes = (r: Awaited<ReturnType<typeof run>>, addr: bigint, n: number) =>
   Array.from(r.memory.read(addr, n));
@@ -123,5 +123,64 @@ describe('address size', () => {
     expect(bytes(r, 0x9000n, 3)).toEqual([1, 1, 0]);
     expect(r.state.gpr.rdi).toBe(0x9002n);
     expect(r.state.gpr.rcx).toBe(0n);
+  });
+  it('addr32 wraps EDI from 0xfffffff8 to 0 inside one instruction', async () => {
+    // 0xffe00000 (PDPTE 3 -> a PD at 0x10000, entry 511) maps to physical 0x800000.
+    const r = await run(`movq $0x10003,0x2018; movq $0x800083,0x10000+511*8
+      movabs $0xbeeffffffff8,%rdi; movabs $0xdead00000010,%rcx; mov $0x5a,%al; addr32 rep stosb; hlt`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.memory.readU64(0x9ffff8n)).toBe(0x5a5a5a5a5a5a5a5an);
+    expect(r.memory.readU64(0n)).toBe(0x5a5a5a5a5a5a5a5an);
+    expect(r.state.gpr.rdi).toBe(8n);
+    expect(r.state.gpr.rcx).toBe(0n);
+  });
+});
+
+describe('64-bit counts are exact', () => {
+  it('repne scasb with RCX=-1 (strlen): RCX = -2 - length', async () => {
+    const r = await run(`lea s(%rip),%rdi; xor %eax,%eax; mov $-1,%rcx; repne scasb; not %rcx; dec %rcx; hlt
+      s: .asciz "hello, world"`);
+    expect(r.state.gpr.rcx).toBe(12n);
+  });
+  it('a count above 2^53 runs until memory faults, with RCX exact at the faulting element', async () => {
+    const r = await run(`movq $0,0x3008; mov $0x1ffff0,%edi; movabs $0x0020000000000005,%rcx; mov $0x41,%al
+      rep stosb; hlt`);
+    expect(r.stop).toMatchObject({ reason: 'triple-fault', vector: 14 });
+    expect(r.state.cr2).toBe(0x200000n);
+    expect(r.state.gpr.rdi).toBe(0x200000n);
+    expect(r.state.gpr.rcx).toBe(0x0020000000000005n - 16n);
+    expect(bytes(r, 0x1ffff0n, 16)).toEqual(Array(16).fill(0x41));
+  });
+  it('the same with element-wise copies (DF=1) and with rep movsq', async () => {
+    const down = await run(`movq $0,0x3018; mov $0x800010,%edi; movabs $0xffffffff00000003,%rcx; std
+      rep stosb; hlt`);
+    expect(down.stop.vector).toBe(14);
+    expect(down.state.gpr.rcx).toBe(0xffffffff00000003n - 0x11n);
+    const q = await run(`movq $0,0x3008; mov $0x1fffe0,%edi; xor %esi,%esi; mov $-1,%rcx; rep movsq; hlt`);
+    expect(q.state.gpr.rcx).toBe(0xffffffffffffffffn - 4n);
+  });
+});
+
+describe('rep iterations are steps of the budget', () => {
+  it('a huge count stops at the budget, RIP on the rep, registers where it got to', async () => {
+    const r = await run(`mov $0x9000,%edi; mov $-1,%rcx; xor %eax,%eax; rep scasb; hlt`, undefined, {
+      maxSteps: 1000,
+    });
+    expect(r.stop.reason).toBe('budget');
+    expect(r.state.rip).toBe(BASE + 14n);
+    expect(r.steps).toBe(1000);
+    expect(r.state.gpr.rcx).toBe(0xffffffffffffffffn - 997n);
+    expect(r.state.gpr.rdi).toBe(0x9000n + 997n);
+  });
+  it('the bulk path stops at the budget too', async () => {
+    const r = await run(`mov $0x9000,%edi; mov $-1,%rcx; rep stosb; hlt`, undefined, { maxSteps: 5000 });
+    expect(r.stop.reason).toBe('budget');
+    expect(r.steps).toBe(5000);
+    expect(r.state.gpr.rdi).toBe(0x9000n + 4998n);
+  });
+  it('a rep that finishes within the budget counts one step per iteration', async () => {
+    const r = await run(`mov $0x9000,%edi; mov $100,%ecx; rep stosb; mov $0,%ecx; rep stosb; hlt`);
+    expect(r.stop.reason).toBe('hlt');
+    expect(r.steps).toBe(2 + 100 + 1 + 1 + 1);
   });
 });

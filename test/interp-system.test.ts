@@ -43,6 +43,24 @@ describe('mov to CR0', () => {
   it('#GP for bits 63:32', async () => {
     expectFault(await run(`mov %cr0,%rax; bts $32,%rax; mov %rax,%cr0; hlt`), GP, 0);
   });
+  it('ignores writes to the reserved bits 31:0 (they read back as before) and keeps ET=1', async () => {
+    const r = await run(
+      `mov %cr0,%rax; or $0x1ffaffc0,%eax; mov %rax,%cr0; mov %cr0,%rbx; and $~0x10,%eax; mov %rax,%cr0; hlt`,
+    );
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.state.gpr.rbx).toBe(0x80050033n);
+    expect(r.state.cr0).toBe(0x80050033n);
+  });
+  it('smsw stores CR0[15:0] to memory and CR0 at the width of a register; lmsw loads PE MP EM TS', async () => {
+    const r = await run(`mov $-1,%rax; mov $-1,%rbx; smsw %eax; smsw %bx; smsw 0x9000; smsw %rcx;
+      mov $0xfff6,%edx; lmsw %dx; mov %cr0,%rsi; mov $0xfff0,%edx; lmsw %dx; mov %cr0,%rdi; hlt`);
+    expect(r.state.gpr.rax).toBe(0x80050033n);
+    expect(r.state.gpr.rbx).toBe(0xffffffffffff0033n);
+    expect(r.state.gpr.rcx).toBe(0x80050033n);
+    expect(r.memory.readU64(0x9000n)).toBe(0x33n);
+    expect(r.state.gpr.rsi).toBe(0x80050037n); // MP EM set, TS clear
+    expect(r.state.gpr.rdi).toBe(0x80050031n); // PE stays: lmsw never clears it
+  });
 });
 
 describe('mov to CR4 / CR3', () => {
@@ -163,6 +181,23 @@ describe('segment loads', () => {
   it('#UD for mov to CS', async () => {
     // gas refuses `mov %eax,%cs`; encode 8e c8.
     expectFault(await run(`.byte 0x8e,0xc8; hlt`), 6);
+  });
+});
+
+describe('far pointer loads', () => {
+  it('lss/lfs/lgs load the segment and the register from m16:32 and m16:16', async () => {
+    const r = await run(`movl $0x70000,0x9000; movw $0x18,0x9004; movl $0x00181234,0x9010
+      mov $-1,%rbx; lss 0x9000,%esp; lfs 0x9000,%ebx; lgs 0x9010,%cx; mov %fs,%edx; mov %gs,%esi; hlt`);
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect(r.state.gpr.rsp).toBe(0x70000n);
+    expect(r.state.gpr.rbx).toBe(0x70000n);
+    expect(r.state.gpr.rcx & 0xffffn).toBe(0x1234n);
+    expect([r.state.gpr.rdx, r.state.gpr.rsi]).toEqual([0x18n, 0x18n]);
+  });
+  it('a faulting segment load leaves the register as it was', async () => {
+    const r = await run(`movl $0x70000,0x9000; movw $0x40,0x9004; mov $5,%ebx; lfs 0x9000,%ebx; hlt`);
+    expectFault(r, GP, 0x40);
+    expect(r.state.gpr.rbx).toBe(5n);
   });
 });
 
@@ -313,6 +348,52 @@ handler: hlt
   });
 });
 
+describe('page walks set accessed and dirty flags', () => {
+  const A = 0x20n;
+  const D = 0x40n;
+  it('A in every level used, D only in the entry that maps a written page', async () => {
+    const r = await run(`mov 0x200000,%rax; movq $1,0x400000; hlt`);
+    const e = (a: bigint) => r.memory.readU64(a);
+    expect(e(0x1000n)).toBe(0x2003n | A); // PML4E
+    expect(e(0x2000n)).toBe(0x3003n | A); // PDPTE
+    expect(e(0x3000n)).toBe(0x83n | A); // PDE of the code (fetched)
+    expect(e(0x3008n)).toBe(0x200083n | A); // read
+    expect(e(0x3010n)).toBe(0x400083n | A | D); // written
+    expect(e(0x3018n)).toBe(0x600083n); // never used
+  });
+  it('a faulting walk leaves every entry as it was', async () => {
+    // PML4E[1] -> PDPT 0x10000 -> PD 0x11000 whose entry 1 maps a read-only 2 MiB page; CR0.WP is set.
+    const r = await run(
+      `movq $0x10003,0x1008; movq $0x11003,0x10000; movq $0x200081,0x11008
+       movabs $0x8000200000,%rax; movq $5,(%rax); hlt`,
+    );
+    expect(r.stop.vector).toBe(14);
+    expect([0x1008n, 0x10000n, 0x11008n].map((a) => r.memory.readU64(a))).toEqual([
+      0x10003n,
+      0x11003n,
+      0x200081n,
+    ]);
+  });
+  it('with LA57, A is set in the PML5E too', async () => {
+    const r = await run(`mov 0x200000,%rax; hlt`, (w) => {
+      // PML5 at 0x8000: entry 0 -> the baseline PML4.
+      w.image.push({ addr: 0x8000n, bytes: new Uint8Array(new BigUint64Array([0x1003n]).buffer) });
+      Object.assign(w.state, { cr3: 0x8000n, cr4: w.state.cr4 | (1n << 12n) });
+    });
+    expect(r.stop.reason, r.stop.message).toBe('hlt');
+    expect([0x8000n, 0x1000n, 0x2000n, 0x3008n].map((a) => r.memory.readU64(a))).toEqual([
+      0x1003n | A,
+      0x2003n | A,
+      0x3003n | A,
+      0x200083n | A,
+    ]);
+  });
+  it('an entry the guest cleared is set again by the next walk (after invlpg)', async () => {
+    const r = await run(`movq $1,0x400000; andq $~0x60,0x3010; invlpg 0x400000; mov 0x400000,%rax; hlt`);
+    expect(r.memory.readU64(0x3010n)).toBe(0x400083n | A);
+  });
+});
+
 describe('ports, cpuid, events', () => {
   it('records in/out, collects serial bytes, in returns 0xff per byte by default', async () => {
     const r = await run(
@@ -346,6 +427,24 @@ describe('ports, cpuid, events', () => {
     ]);
     const z = await run(`mov $7,%eax; mov $-1,%rbx; cpuid; hlt`, setup);
     expect([z.state.gpr.rax, z.state.gpr.rbx, z.state.gpr.rcx, z.state.gpr.rdx]).toEqual([0n, 0n, 0n, 0n]);
+  });
+  it('cpuid in the baseline world reports the documented long-mode CPU', async () => {
+    const q = async (leaf: number) => {
+      const r = await run(`mov $${leaf},%eax; cpuid; hlt`);
+      return [r.state.gpr.rax, r.state.gpr.rbx, r.state.gpr.rcx, r.state.gpr.rdx];
+    };
+    expect(await q(0)).toEqual([1n, 0x756e6547n, 0x6c65746en, 0x49656e69n]); // "GenuineIntel"
+    const [eax1, ebx1, ecx1, edx1] = await q(1);
+    expect([eax1, ebx1, ecx1]).toEqual([0x6f6n, 0x10800n, 0n]);
+    const bits = (v: bigint) => [...Array(32).keys()].filter((b) => (v >> BigInt(b)) & 1n);
+    // FPU PSE MSR PAE CX8 PGE CMOV CLFSH FXSR SSE SSE2
+    expect(bits(edx1)).toEqual([0, 3, 5, 6, 8, 13, 15, 19, 24, 25, 26]);
+    expect(await q(0x80000000)).toEqual([0x80000008n, 0n, 0n, 0n]);
+    const [, , ecx81, edx81] = await q(0x80000001);
+    expect(bits(ecx81)).toEqual([0]); // LAHF/SAHF in 64-bit mode
+    expect(bits(edx81)).toEqual([11, 20, 29]); // SYSCALL NX LM
+    expect((await q(0x80000008))[0]).toBe(0x3034n); // 52 physical, 48 linear address bits
+    expect(await q(7)).toEqual([0n, 0n, 0n, 0n]);
   });
   it('records wbinvd and invlpg as events', async () => {
     const r = await run(`wbinvd; invlpg 0x5000; hlt`);

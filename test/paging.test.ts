@@ -79,6 +79,72 @@ describe('translate', () => {
   });
 });
 
+describe('accessed and dirty flags', () => {
+  const A = 0x20n;
+  const D = 0x40n;
+  const entries = (m: SparseMemory, addrs: bigint[]) => addrs.map((a) => m.readU64(a));
+
+  it('a read sets A in every level (PML4E, PDPTE, PDE, PTE) and D nowhere', () => {
+    const m = tables();
+    expect(translate(m, PG_ON, 0x5000n, { update: true })).toEqual({ ok: true, phys: 0x9000n });
+    expect(entries(m, [0x1000n, 0x2000n, 0x3000n, 0x4028n])).toEqual([
+      0x2000n | P | RW | A,
+      0x3000n | P | RW | A,
+      0x4000n | P | RW | A,
+      0x9000n | P | RW | A,
+    ]);
+  });
+
+  it('a write sets D in the leaf only: the PTE, or the PDE of a 2 MiB page', () => {
+    const m = tables();
+    translate(m, PG_ON, 0x5008n, { write: true, update: true });
+    expect(entries(m, [0x1000n, 0x3000n, 0x4028n])).toEqual([
+      0x2000n | P | RW | A,
+      0x4000n | P | RW | A,
+      0x9000n | P | RW | A | D,
+    ]);
+    m.writeU64(0x3010n, 0x400000n | P | RW | PS);
+    translate(m, PG_ON, 0x400010n, { write: true, update: true });
+    expect(m.readU64(0x3010n)).toBe(0x400000n | P | RW | PS | A | D);
+  });
+
+  it('a fetch sets A like a read', () => {
+    const m = tables();
+    translate(m, PG_ON, 0x5000n, { exec: true, update: true });
+    expect(m.readU64(0x4028n)).toBe(0x9000n | P | RW | A);
+  });
+
+  it('a walk that faults sets nothing, at any level', () => {
+    const m = tables();
+    const wp = { ...PG_ON, cr0: PG_ON.cr0 | (1n << 16n) };
+    const before = entries(m, [0x1000n, 0x2000n, 0x3000n, 0x4030n, 0x3008n]);
+    expect(translate(m, PG_ON, 0x8000n, { update: true }).ok).toBe(false); // PTE not present
+    expect(translate(m, wp, 0x6000n, { write: true, update: true }).ok).toBe(false); // read-only PTE
+    expect(translate(m, wp, 0x200000n, { write: true, update: true }).ok).toBe(false); // read-only 2 MiB
+    expect(entries(m, [0x1000n, 0x2000n, 0x3000n, 0x4030n, 0x3008n])).toEqual(before);
+  });
+
+  it('without `update` (checks, address lookups) memory is never written', () => {
+    const m = tables();
+    translate(m, PG_ON, 0x5000n, { write: true });
+    expect(m.readU64(0x4028n)).toBe(0x9000n | P | RW);
+  });
+
+  it('sets A in the PML5E too with LA57', () => {
+    const m = tables();
+    m.writeU64(0x8000n, 0x1000n | P | RW);
+    const la57 = { ...PG_ON, cr3: 0x8000n, cr4: 0x20n | (1n << 12n) };
+    translate(m, la57, 0x5004n, { write: true, update: true });
+    expect(entries(m, [0x8000n, 0x1000n, 0x2000n, 0x3000n, 0x4028n])).toEqual([
+      0x1000n | P | RW | A,
+      0x2000n | P | RW | A,
+      0x3000n | P | RW | A,
+      0x4000n | P | RW | A,
+      0x9000n | P | RW | A | D,
+    ]);
+  });
+});
+
 describe('isCanonical', () => {
   it('accepts sign-extended 48-bit addresses only', () => {
     expect(isCanonical(0x00007fffffffffffn, false)).toBe(true);

@@ -14,6 +14,7 @@ const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (9 cases)');
 const PROGRAMS = {
   cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nmov $7, %ebx\nhlt',
   cr0NwWithoutCd: 'mov %cr0, %rax\nbts $29, %rax\nmov %rax, %cr0\nmov $7, %ebx\nhlt',
+  cr0Reserved: 'mov %cr0, %rax\nor $0x1ffaffc0, %eax\nmov %rax, %cr0\nmov %cr0, %rcx\nmov $7, %ebx\nhlt',
   eferNxe: 'mov $0xc0000080, %ecx\nrdmsr\nor $0x801, %eax\nwrmsr\nrdmsr\nmov %eax, %ebx\nhlt',
   alias: 'mov $0x40000000, %eax\nmov (%rax), %rbx\nhlt',
   ud: 'ud2\nhandler: mov $0x99, %ebx\nhlt',
@@ -51,13 +52,16 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
   });
 
   test('cr-write-no-gp: reserved CR4 bit and CR0.NW without CD are taken, no #GP', async () => {
-    for (const name of ['cr4Reserved', 'cr0NwWithoutCd'] as const) {
+    for (const name of ['cr4Reserved', 'cr0NwWithoutCd', 'cr0Reserved'] as const) {
       const w = programWorld(bins[name]!);
       const r = await unicornEngine.run(w);
       expect(r.stop.reason).toBe('hlt'); // a CPU raises #GP at the mov to CR
       expect(r.state.gpr.rbx).toBe(7n);
       expect(gapOf(w, r)).toBe('cr-write-no-gp');
     }
+    // The reserved CR0 bits read back as written (a CPU keeps them 0).
+    const w = programWorld(bins.cr0Reserved!);
+    expect((await unicornEngine.run(w)).state.gpr.rcx & 0x1ffaffc0n).toBe(0x1ffaffc0n);
   });
 
   test('cr-write-no-gp: CR0.PG with EFER.LME=1 and CR4.PAE=0 is silently dropped', async () => {

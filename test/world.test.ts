@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SparseMemory } from '../src/runner/memory.ts';
 import { translate } from '../src/runner/paging.ts';
@@ -5,6 +6,8 @@ import { stateItems } from '../src/runner/state-items.ts';
 import type { World } from '../src/runner/types.ts';
 import { GPRS } from '../src/runner/types.ts';
 import {
+  BASELINE_CPUID_TABLE,
+  baselineCpuid,
   baselineWorld,
   cloneWorld,
   decodeDescriptor,
@@ -23,6 +26,25 @@ function memoryOf(world: World): SparseMemory {
 describe('baseline world', () => {
   const world = baselineWorld();
   const s = world.state;
+
+  it('carries the CPUID of BASELINE_CPUID_TABLE, one entry per leaf', () => {
+    expect(world.cpuid).toEqual(baselineCpuid());
+    const leaf = (n: number) => world.cpuid!.find((e) => e.leaf === n);
+    expect(leaf(1)).toEqual({ leaf: 1, eax: 0x6f6, ebx: 0x10800, ecx: 0, edx: 0x0708a169 });
+    expect(leaf(0x80000001)).toEqual({ leaf: 0x80000001, eax: 0, ebx: 0, ecx: 1, edx: 0x20100800 });
+    expect(world.cpuid!.map((e) => e.leaf)).toEqual([0, 1, 0x80000000, 0x80000001, 0x80000008]);
+  });
+
+  it('has its CPUID table in the README, row for row', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((l) => /^\| `0x[0-9a-f]+` \| e[abcd]x \|/.test(l));
+    const want = BASELINE_CPUID_TABLE.map((r) => {
+      const bits = r.width === 1 ? `${r.bit}` : `${r.bit + r.width - 1}:${r.bit}`;
+      const value = r.width === 1 ? `${r.value}` : `0x${r.value.toString(16)}`;
+      return `| \`0x${r.leaf.toString(16)}\` | ${r.reg} | ${bits} | \`${value}\` | ${r.name} |`;
+    });
+    expect(rows).toEqual(want);
+  });
 
   it('has 64 MiB of RAM at 0', () => {
     expect(world.ram).toEqual([{ base: 0n, size: 64n << 20n }]);

@@ -2,6 +2,11 @@
 // 4-level walk from CR3, 5-level when CR4.LA57. With CR0.PG=0 the linear address is the physical one.
 // A failed walk returns the #PF error code (bit 0 P: protection violation rather than not-present,
 // bit 1 W/R, bit 2 U/S, bit 3 RSVD, bit 4 I/D); the caller sets CR2 and raises the fault.
+// Accessed and dirty flags (SDM vol. 3, 4.8): a walk made for a real access (`Access.update`) sets A in
+// every entry it used, at every level, and D in the entry that maps the page when the access is a write.
+// Only a successful walk sets them: a walk that ends in #PF leaves every entry as it was, which is what
+// the CPU under KVM does (test/paging.test.ts and the system corpus case `ad-bits-fault-leaves-entries`).
+// Other callers (checks, the KVM engine's address lookups) translate without touching memory.
 // 32-bit paging (PG=1 with PAE=0) and legacy PAE paging are not modelled here: those modes are never
 // used by the kexec paths (protected mode there always runs with paging off), and a walk in them
 // reports a reserved-bit #PF rather than guessing.
@@ -26,6 +31,8 @@ export const PF_I = 16;
 const PTE_P = 1n;
 const PTE_RW = 2n;
 const PTE_US = 4n;
+const PTE_A = 0x20n;
+const PTE_D = 0x40n;
 const PTE_PS = 0x80n;
 const PTE_NX = 1n << 63n;
 /** Physical-address bits 51:12 of an entry (MAXPHYADDR 52; we do not model a smaller one). */
@@ -35,6 +42,8 @@ export interface Access {
   write?: boolean;
   exec?: boolean;
   user?: boolean;
+  /** The processor's own access: set the accessed (and, for a write, dirty) flags on success. */
+  update?: boolean;
 }
 
 export type Translation = { ok: true; phys: bigint } | { ok: false; errorCode: number };
@@ -61,10 +70,13 @@ export function translate(
   let rw = true;
   let us = true;
   let nx = false;
+  const used: { addr: bigint; entry: bigint }[] = [];
   for (let level = levels; level >= 1; level--) {
     const shift = 12n + 9n * BigInt(level - 1);
     const index = (linear >> shift) & 0x1ffn;
-    const entry = mem.readU64(table + index * 8n);
+    const addr = table + index * 8n;
+    const entry = mem.readU64(addr);
+    used.push({ addr, entry });
     if ((entry & PTE_P) === 0n) return { ok: false, errorCode: baseCode };
     if (!nxe && (entry & PTE_NX) !== 0n) return { ok: false, errorCode: baseCode | PF_RSVD | PF_P };
     rw &&= (entry & PTE_RW) !== 0n;
@@ -83,11 +95,24 @@ export function translate(
         return { ok: false, errorCode: baseCode | PF_P };
       if (user && !us) return { ok: false, errorCode: baseCode | PF_P };
       if (exec && nxe && nx) return { ok: false, errorCode: baseCode | PF_P };
+      if (access.update === true) setAccessedDirty(mem, used, write);
       return { ok: true, phys: frame | (linear & pageMask) };
     }
     table = entry & ADDR_MASK;
   }
   throw new Error('unreachable: page walk ended without a leaf');
+}
+
+/** Sets A in every entry of a successful walk and D in its last (the one mapping the page) for a write. */
+function setAccessedDirty(
+  mem: PhysicalMemory,
+  used: { addr: bigint; entry: bigint }[],
+  write: boolean,
+): void {
+  used.forEach(({ addr, entry }, k) => {
+    const want = entry | PTE_A | (write && k === used.length - 1 ? PTE_D : 0n);
+    if (want !== entry) mem.writeU64(addr, want);
+  });
 }
 
 /** Whether a linear address is canonical for the paging depth (48 or 57 bits). */

@@ -1,8 +1,9 @@
 // The baseline world: the machine a standalone run (and every spec stage, before its `given` changes)
 // starts from. 64 MiB of RAM, 64-bit mode with paging on, an identity map of the first 1 GiB, a flat
-// GDT, no IDT. The README documents it as a table; keep the two in step.
+// GDT, no IDT, and the CPUID of a plausible x86-64 CPU. The README documents it as tables; keep them in
+// step.
 
-import type { CpuState, Segment, World } from './types.ts';
+import type { CpuState, CpuidEntry, Segment, World } from './types.ts';
 import { GPRS } from './types.ts';
 
 export const BASELINE = {
@@ -25,6 +26,64 @@ export const BASELINE = {
   efer: 0x500n, // LME | LMA (long mode active; SCE and NXE off)
   rflags: 0x2n, // only the always-one bit
 } as const;
+
+/**
+ * The baseline CPU as CPUID describes it: one row per value it reports (leaf, register, bits). A
+ * plausible x86-64 processor that claims what every engine can stand behind: what a 64-bit Linux kernel
+ * requires before it runs (FPU MSR PAE CX8 PGE FXSR CMOV SSE SSE2 and LM: torvalds/linux@0401bbf5
+ * arch/x86/include/asm/required-features.h), what the paging model implements (PSE, PGE, NX, 52-bit
+ * physical and 48-bit linear addresses), SYSCALL (EFER.SCE is writable) and LAHF/SAHF in 64-bit mode.
+ * Left out on purpose: 1 GiB pages (not every CPU has them), LA57, APIC, TSC, XSAVE/AVX. Claimed
+ * features whose instructions the interpreter does not model (x87, SSE, cmpxchg8b, fxsave) stop a run
+ * as `unsupported` there. Any leaf not listed reads as zeros. The README's baseline world section
+ * carries the same table (test/world.test.ts keeps them in step).
+ */
+export const BASELINE_CPUID_TABLE: readonly {
+  leaf: number;
+  reg: 'eax' | 'ebx' | 'ecx' | 'edx';
+  /** The low bit and the number of bits of the field. */
+  bit: number;
+  width: number;
+  value: number;
+  name: string;
+}[] = [
+  { leaf: 0, reg: 'eax', bit: 0, width: 32, value: 0x1, name: 'highest basic leaf' },
+  { leaf: 0, reg: 'ebx', bit: 0, width: 32, value: 0x756e6547, name: 'vendor "Genu"' },
+  { leaf: 0, reg: 'edx', bit: 0, width: 32, value: 0x49656e69, name: 'vendor "ineI"' },
+  { leaf: 0, reg: 'ecx', bit: 0, width: 32, value: 0x6c65746e, name: 'vendor "ntel"' },
+  { leaf: 1, reg: 'eax', bit: 0, width: 32, value: 0x6f6, name: 'family 6, model 15, stepping 6' },
+  { leaf: 1, reg: 'ebx', bit: 8, width: 8, value: 8, name: 'CLFLUSH line size (8 x 8 = 64 bytes)' },
+  { leaf: 1, reg: 'ebx', bit: 16, width: 8, value: 1, name: 'logical processors per package' },
+  { leaf: 1, reg: 'edx', bit: 0, width: 1, value: 1, name: 'FPU' },
+  { leaf: 1, reg: 'edx', bit: 3, width: 1, value: 1, name: 'PSE' },
+  { leaf: 1, reg: 'edx', bit: 5, width: 1, value: 1, name: 'MSR' },
+  { leaf: 1, reg: 'edx', bit: 6, width: 1, value: 1, name: 'PAE' },
+  { leaf: 1, reg: 'edx', bit: 8, width: 1, value: 1, name: 'CX8' },
+  { leaf: 1, reg: 'edx', bit: 13, width: 1, value: 1, name: 'PGE' },
+  { leaf: 1, reg: 'edx', bit: 15, width: 1, value: 1, name: 'CMOV' },
+  { leaf: 1, reg: 'edx', bit: 19, width: 1, value: 1, name: 'CLFSH' },
+  { leaf: 1, reg: 'edx', bit: 24, width: 1, value: 1, name: 'FXSR' },
+  { leaf: 1, reg: 'edx', bit: 25, width: 1, value: 1, name: 'SSE' },
+  { leaf: 1, reg: 'edx', bit: 26, width: 1, value: 1, name: 'SSE2' },
+  { leaf: 0x80000000, reg: 'eax', bit: 0, width: 32, value: 0x80000008, name: 'highest extended leaf' },
+  { leaf: 0x80000001, reg: 'ecx', bit: 0, width: 1, value: 1, name: 'LAHF/SAHF in 64-bit mode' },
+  { leaf: 0x80000001, reg: 'edx', bit: 11, width: 1, value: 1, name: 'SYSCALL' },
+  { leaf: 0x80000001, reg: 'edx', bit: 20, width: 1, value: 1, name: 'NX' },
+  { leaf: 0x80000001, reg: 'edx', bit: 29, width: 1, value: 1, name: 'LM' },
+  { leaf: 0x80000008, reg: 'eax', bit: 0, width: 8, value: 52, name: 'physical address bits (52)' },
+  { leaf: 0x80000008, reg: 'eax', bit: 8, width: 8, value: 48, name: 'linear address bits (48)' },
+];
+
+/** BASELINE_CPUID_TABLE as the CPUID entries a world carries (one per leaf, registers assembled). */
+export function baselineCpuid(): CpuidEntry[] {
+  const byLeaf = new Map<number, CpuidEntry>();
+  for (const row of BASELINE_CPUID_TABLE) {
+    let e = byLeaf.get(row.leaf);
+    if (!e) byLeaf.set(row.leaf, (e = { leaf: row.leaf, eax: 0, ebx: 0, ecx: 0, edx: 0 }));
+    e[row.reg] = (e[row.reg] | (row.value * 2 ** row.bit)) >>> 0;
+  }
+  return [...byLeaf.values()];
+}
 
 /** Page-table entry bits used by the helpers. */
 export const PTE_P = 0x1n;
@@ -146,6 +205,7 @@ export function baselineWorld(): World {
     ],
     state: baselineState(),
     symbols: {},
+    cpuid: baselineCpuid(),
   };
 }
 

@@ -6,6 +6,7 @@
 
 import { assemble } from '../assemble.ts';
 import type { World } from '../types.ts';
+import { baselineCpuid } from '../world.ts';
 import { CODE_BASE, DATA_BASE, GDT_BASE, GDT_ENTRIES, programWorld } from './world.ts';
 
 export interface SystemCase {
@@ -63,6 +64,25 @@ export function withRecordingIdt(w: World): void {
 }
 
 const CODE32 = { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc09b };
+
+/** Source that points the 64-bit interrupt gate of `vector` (IDT at IDT_BASE) at the label `handler`. */
+function gate(vector: number, handler: string): string {
+  const at = Number(IDT_BASE) + vector * 16;
+  return [
+    `lea ${handler}(%rip), %rdx`,
+    `mov %dx, ${at}`,
+    `movw $0x10, ${at + 2}`,
+    `movw $0x8e00, ${at + 4}`,
+    'shr $16, %rdx',
+    `mov %dx, ${at + 6}`,
+    'shr $16, %rdx',
+    `mov %edx, ${at + 8}`,
+    `movl $0, ${at + 12}`,
+  ].join('\n');
+}
+
+/** Source that loads IDTR with the 32 gates at IDT_BASE (for cases with handlers of their own). */
+const LOAD_IDT = `sub $16, %rsp\nmovw $${32 * 16 - 1}, (%rsp)\nmovq $${IDT_BASE}, 2(%rsp)\nlidt (%rsp)\nadd $16, %rsp`;
 
 export const SYSTEM_CASES: SystemCase[] = [
   // ---- faults ----------------------------------------------------------------------------------
@@ -447,6 +467,259 @@ export const SYSTEM_CASES: SystemCase[] = [
     id: 'serial-and-port-io',
     title: 'outb to the serial port and inb',
     source: 'mov $0x3f8, %dx\nmov $0x41, %al\nout %al, (%dx)\nin (%dx), %al\nmov %eax, %ebx\nhlt',
+  },
+  // ---- executor fidelity (issue 9): each found by running programs on the real CPU -----------------
+  {
+    id: 'ad-bits-set-by-walks',
+    title: 'page walks set A in every level used and D only in the entry mapping a written page',
+    source: [
+      'movq $0x200083, 0x3010', // linear 0x400000 -> physical 0x200000 (to be read)
+      'movq $0x200083, 0x3018', // linear 0x600000 -> physical 0x200000 (to be written)
+      'mov 0x400000, %rax',
+      'movq $1, 0x600008',
+      'mov 0x1000, %rbx', // PML4E: A
+      'mov 0x2000, %rcx', // PDPTE: A
+      'mov 0x3000, %rdx', // PDE of code and stack: A, D
+      'mov 0x3010, %rsi', // read: A
+      'mov 0x3018, %rdi', // written: A, D
+      'mov 0x3020, %r8', // never used: unchanged
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'ad-bits-fault-leaves-entries',
+    title: 'a walk that ends in #PF (read-only 2 MiB page, CR0.WP) sets no A or D anywhere',
+    source: [
+      gate(14, 'handler'),
+      LOAD_IDT,
+      'mov %cr0, %rax',
+      'bts $16, %rax',
+      'mov %rax, %cr0',
+      'movq $0x10003, 0x1008', // PML4E 1 -> PDPT 0x10000
+      'movq $0x11003, 0x10000', // PDPTE 0 -> PD 0x11000
+      'movq $0x200081, 0x11008', // PDE 1: read-only 2 MiB page
+      'movabs $0x8000200000, %rax',
+      'movq $5, (%rax)',
+      'hlt',
+      'handler: mov 0x1008, %rbx',
+      'mov 0x10000, %rcx',
+      'mov 0x11008, %rdx',
+      'mov %cr2, %rsi',
+      'mov (%rsp), %rdi',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'rf-in-fault-frames',
+    title: 'the RFLAGS image of a fault has RF=1: #UD, then #GP in its handler, then #PF in that one',
+    source: [
+      gate(6, 'ud'),
+      gate(13, 'gp'),
+      gate(14, 'pf'),
+      LOAD_IDT,
+      'ud2',
+      'ud: mov 16(%rsp), %rbx',
+      'mov $0x12345678, %ecx',
+      'rdmsr',
+      'gp: mov 24(%rsp), %rcx',
+      'mov (%rsp), %r8',
+      'mov 0x40000000, %eax',
+      'pf: mov 24(%rsp), %rdx',
+      'mov (%rsp), %r9',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'rf-in-double-fault-frame',
+    title: '#DF (#GP whose gate is absent, delivering #GP) pushes RF=1 too',
+    source: [
+      gate(8, 'df'),
+      LOAD_IDT,
+      'movabs $0x0000800000000000, %rax',
+      'mov (%rax), %rbx',
+      'hlt',
+      'df: mov 24(%rsp), %rbx',
+      'mov (%rsp), %rcx',
+      'mov 8(%rsp), %rdx',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'rf-cleared-after-resumed-instruction',
+    title: 'iretq with RF=1 in the frame: the instruction it returns to runs, then RF is 0',
+    source: [gate(6, 'ud'), LOAD_IDT, 'ud2', 'nop', 'hlt', 'ud: addq $2, (%rsp)', 'iretq'].join('\n'),
+  },
+  {
+    id: 'rf-cleared-by-resumed-hlt',
+    title: 'iretq with RF=1 in the frame straight to hlt: RF is 0 once hlt completes',
+    source: [gate(6, 'ud'), LOAD_IDT, 'ud2', 'hlt', 'ud: addq $2, (%rsp)', 'iretq'].join('\n'),
+  },
+  {
+    id: 'gp-iretq-nt',
+    title: 'iretq with RFLAGS.NT=1 in IA-32e mode: #GP(0)',
+    fault: true,
+    source: [
+      'mov %rsp, %rax',
+      'pushq $0x18',
+      'push %rax',
+      'pushq $2',
+      'pushq $0x10',
+      'lea 1f(%rip), %rcx',
+      'push %rcx',
+      'pushq $0x4002',
+      'popfq',
+      'iretq',
+      '1: mov $1, %esi',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'cr0-reserved-bits-ignored',
+    title: 'writes to reserved bits of CR0[31:0] (and to ET) are ignored: CR0 reads back as before',
+    source:
+      'mov %cr0, %rax\nor $0x1ffaffc0, %eax\nmov %rax, %cr0\nmov %cr0, %rbx\nand $~0x10, %eax\nmov %rax, %cr0\nmov %cr0, %rcx\nhlt',
+  },
+  {
+    id: 'pf-split-write-cr2',
+    title: "an 8-byte write that crosses into a not-present page: #PF(W), CR2 = that page's first byte",
+    fault: true,
+    source: 'movq $0, 0x3008\nmov $0x1ffffc, %eax\nmovq $-1, (%rax)\nhlt',
+  },
+  {
+    id: 'rep-scasb-rcx-minus-one',
+    title: 'repne scasb with RCX = -1 (the strlen idiom): RCX exact',
+    source: [
+      'lea 1f(%rip), %rdi',
+      'xor %eax, %eax',
+      'mov $-1, %rcx',
+      'repne scasb',
+      'mov %rcx, %rbx',
+      'not %rcx',
+      'dec %rcx',
+      'hlt',
+      '1: .asciz "hello, world"',
+    ].join('\n'),
+  },
+  {
+    id: 'rep-stos-count-above-2-53',
+    title: 'rep stosb with RCX above 2^53 runs into a not-present page: #PF with RCX and RDI exact',
+    fault: true,
+    source:
+      'movq $0, 0x3008\nmov $0x1ffff0, %edi\nmovabs $0x0020000000000005, %rcx\nmov $0x41, %al\nrep stosb\nhlt',
+  },
+  {
+    id: 'rep-addr32-wrap',
+    title: 'addr32 rep stosb wraps EDI at 4 GiB; RCX and RDI high halves are cleared',
+    source: [
+      'movq $0x10003, 0x2018', // PDPTE 3 -> PD 0x10000
+      'movq $0x200083, 0x10000+511*8', // 0xffe00000 -> physical 0x200000
+      'movabs $0xbeeffffffff8, %rdi',
+      'movabs $0xdead00000010, %rcx',
+      'mov $0x5a, %al',
+      'addr32 rep stosb',
+      'mov 0x3ffff8, %rbx', // the bytes below 4 GiB
+      'mov 0x0, %rdx', // and the ones that wrapped to 0
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'xlatb',
+    title: 'xlatb: AL = [RBX + AL]; with addr32, EBX + AL wraps at 4 GiB',
+    source: [
+      'lea 1f(%rip), %rbx',
+      'movabs $0x1234567805, %rax',
+      'xlatb',
+      'mov %rax, %rcx',
+      'mov $0xff, %al',
+      'xlatb',
+      'mov %rax, %rdx',
+      'movb $0x5a, 1',
+      'movabs $0x12ffffffff, %rbx',
+      'mov $2, %eax',
+      'addr32 xlatb',
+      'hlt',
+      '1: .ascii "0123456789abcdef"',
+      '.fill 240, 1, 0x77',
+    ].join('\n'),
+  },
+  {
+    id: 'smsw-lmsw',
+    title: 'smsw to a register and to memory; lmsw loads MP/EM/TS and cannot clear PE',
+    source: [
+      'mov $-1, %rax',
+      'mov $-1, %rbx',
+      'smsw %eax',
+      'smsw %bx',
+      'smsw %rcx',
+      `smsw ${DATA_BASE}`,
+      `mov ${DATA_BASE}, %rdx`,
+      'mov $0xfff6, %edi',
+      'lmsw %di',
+      'mov %cr0, %rsi',
+      'mov $0xfff0, %edi',
+      'lmsw %di',
+      'mov %cr0, %rdi',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'far-pointer-loads',
+    title: 'lss/lfs/lgs load a segment and a register from m16:32 and m16:16',
+    source: [
+      `movl $0x8f000, ${DATA_BASE}`,
+      `movw $0x18, ${DATA_BASE + 4n}`,
+      `movl $0x00181234, ${DATA_BASE + 16n}`,
+      'mov $-1, %rbx',
+      'mov $-1, %rcx',
+      `lss ${DATA_BASE}, %esp`,
+      `lfs ${DATA_BASE}, %ebx`,
+      `lgs ${DATA_BASE + 16n}, %cx`,
+      'mov %fs, %edx',
+      'mov %gs, %esi',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'cpuid-baseline',
+    title: 'cpuid of the baseline CPU table: vendor, family, long mode, NX, address sizes',
+    // This KVM host keeps its own leaf-1 ECX/EDX whatever the world sets: only the claimed bits of
+    // leaf-1 EDX are compared (the interpreter's exact values are unit-tested).
+    world: (w) => {
+      w.cpuid = baselineCpuid();
+    },
+    source: [
+      'xor %eax, %eax',
+      'cpuid',
+      'mov %eax, %r8d',
+      'mov %ebx, %r9d',
+      'mov %ecx, %r10d',
+      'mov %edx, %r11d',
+      'mov $1, %eax',
+      'cpuid',
+      'mov %eax, %r12d',
+      'mov %ebx, %r13d',
+      `and $${baselineCpuid().find((e) => e.leaf === 1)!.edx}, %edx`,
+      'mov %edx, %r15d',
+      'mov $0x80000000, %eax',
+      'cpuid',
+      'mov %eax, %esi',
+      'mov $0x80000001, %eax',
+      'cpuid',
+      'mov %ecx, %edi',
+      'mov %edx, %ebp',
+      'mov $0x80000008, %eax',
+      'cpuid',
+      'xor %ebx, %ebx',
+      'xor %ecx, %ecx',
+      'xor %edx, %edx',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'movabs-64-bit-immediates',
+    title: 'movabs of immediates whose low 32 bits are small (the trace must print them exactly)',
+    source:
+      'movabs $0x8000000000000000, %rax\nmovabs $0x100000005, %rbx\nmovabs $0xffffffff00000009, %rcx\nhlt',
   },
 ];
 

@@ -42,7 +42,39 @@ function archFlags(iced: number): number {
 }
 
 let formatter: Formatter | undefined;
+let exactFormatter: Formatter | undefined;
 let infoFactory: InstructionInfoFactory | undefined;
+
+/**
+ * iced-x86 1.21's formatter decides "small number, print in decimal" on the low 32 bits of a 64-bit
+ * value and then prints those bits alone: `movabs $0x8000000000000000,%rax` comes out as `$0`, a jump to
+ * 0x100000003 as `3`. Such an instruction is formatted without small decimal numbers (`$0x5`), exactly.
+ */
+function hasMisprintedNumber(ins: Instruction): boolean {
+  const bad = (v: bigint) => v > 0xffffffffn && (v & 0xffffffffn) <= 9n;
+  for (let n = 0; n < ins.opCount; n++) {
+    const kind = ins.opKind(n);
+    if (kind === OpKind.Immediate64 || kind === OpKind.Immediate8to64 || kind === OpKind.Immediate32to64) {
+      if (bad(ins.immediate(n))) return true;
+    } else if (kind === OpKind.Memory) {
+      if (bad(ins.memoryDisplacementU64)) return true;
+    } else if (kind === OpKind.NearBranch64 && bad(ins.nearBranch64)) return true;
+  }
+  return false;
+}
+
+/** GAS text of an instruction, every number exact. */
+function format(ins: Instruction): string {
+  if (hasMisprintedNumber(ins)) {
+    if (!exactFormatter) {
+      exactFormatter = new Formatter(FormatterSyntax.Gas);
+      exactFormatter.smallHexNumbersInDecimal = false;
+    }
+    return exactFormatter.format(ins);
+  }
+  formatter ??= new Formatter(FormatterSyntax.Gas);
+  return formatter.format(ins);
+}
 
 /** GPR index, width and high-byte flag of an iced register (undefined for non-GPRs). */
 function gpr(reg: number): { r: number; w: number; hb: boolean } | undefined {
@@ -157,7 +189,8 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
           o.base = g.r;
           asz = g.w;
         }
-        if (index !== Register.None) {
+        // xlat's AL index is added by the operation (ops/int.ts): it is not a full-width index register.
+        if (index !== Register.None && ins.code !== Code.Xlat_m8) {
           const g = gpr(index)!;
           o.idx = g.r;
           o.scale = ins.memoryIndexScale;
@@ -232,10 +265,7 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
     }
     o.w = insn.w;
   }
-  if (withText) {
-    formatter ??= new Formatter(FormatterSyntax.Gas);
-    insn.text = formatter.format(ins);
-  }
+  if (withText) insn.text = format(ins);
   insn.exec = resolveOp(insn);
   return insn;
 }

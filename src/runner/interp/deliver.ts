@@ -14,28 +14,46 @@ function idtAddr(m: Machine, off: number): number {
   return m.long ? Number(BigInt.asIntN(64, b)) : Number(b & 0xffffffffn);
 }
 
-/** Error code for a fault caused by the IDT entry of `vector` (IDT bit set, EXT set: not software). */
-function idtError(vector: number): number {
-  return vector * 8 + 2 + 1;
+const RF = 0x10000;
+
+/** Error code for a fault caused by the IDT entry of `vector` (IDT bit set; EXT as given). */
+function idtError(vector: number, ext: number): number {
+  return vector * 8 + 2 + ext;
+}
+
+/** How one delivery goes: EXT for the error code of a fault it raises, RF for the pushed RFLAGS image. */
+export interface DeliveryKind {
+  /** 1 unless the event is a software interrupt (int n, int3, into): SDM vol. 3, 6.13. */
+  ext: number;
+  /** Push RFLAGS with RF=1: every fault-class exception (SDM vol. 3, 6.13 and 17.3.1.1). */
+  rf: boolean;
 }
 
 /**
  * Deliver one exception. Throws a Fault when delivery itself faults (the caller applies the
  * double-fault rules). `returnRip` is what the frame records (the faulting or the next instruction).
  */
-export function deliver(m: Machine, vector: number, errorCode: number | undefined, returnRip: number): void {
+export function deliver(
+  m: Machine,
+  vector: number,
+  errorCode: number | undefined,
+  returnRip: number,
+  kind: DeliveryKind = { ext: 1, rf: true },
+): void {
+  const ext = kind.ext;
   if ((m.cr0 & 1n) === 0n) throw new Halt('unsupported', 'exception delivery in real mode is not modelled');
   const gateSize = m.long ? 16 : 8;
   const off = vector * gateSize;
   if (off + gateSize - 1 > m.idtr.limit)
-    throw new Fault(GP, idtError(vector), `IDT limit too small for vector ${vector}`);
+    throw new Fault(GP, idtError(vector, ext), `IDT limit too small for vector ${vector}`);
   const a = idtAddr(m, off);
   const w0 = m.rd(a, 4);
   const w1 = m.rd(a + 4, 4);
   const type = (w1 >>> 8) & 0x1f;
   const gateOk = m.long ? type === 0xe || type === 0xf : type === 0xe || type === 0xf;
-  if (!gateOk) throw new Fault(GP, idtError(vector), `IDT entry ${vector} is not an interrupt/trap gate`);
-  if (!(w1 & 0x8000)) throw new Fault(NP, idtError(vector), `IDT entry ${vector} is not present`);
+  if (!gateOk)
+    throw new Fault(GP, idtError(vector, ext), `IDT entry ${vector} is not an interrupt/trap gate`);
+  if (!(w1 & 0x8000)) throw new Fault(NP, idtError(vector, ext), `IDT entry ${vector} is not present`);
   const sel = w0 >>> 16;
   let target = ((w1 & 0xffff0000) >>> 0) + (w0 & 0xffff);
   if (m.long) {
@@ -45,15 +63,15 @@ export function deliver(m: Machine, vector: number, errorCode: number | undefine
   }
   const d = readDesc(m, sel);
   if ((sel & 0xfffc) === 0 || !(d.attributes & 0x8) || !(d.attributes & 0x10))
-    throw new Fault(GP, (sel & 0xfffc) + 1, `IDT entry ${vector} selector is not a code segment`);
-  if (!(d.attributes & 0x80)) throw new Fault(NP, (sel & 0xfffc) + 1, 'handler code segment not present');
+    throw new Fault(GP, (sel & 0xfffc) + ext, `IDT entry ${vector} selector is not a code segment`);
+  if (!(d.attributes & 0x80)) throw new Fault(NP, (sel & 0xfffc) + ext, 'handler code segment not present');
   if (((d.attributes >> 5) & 3) !== cpl(m))
     throw new Halt('unsupported', 'exception delivery with a privilege change is not modelled');
   if (m.long && !(d.attributes & 0x2000))
-    throw new Fault(GP, (sel & 0xfffc) + 1, 'IA-32e handler must be 64-bit code');
+    throw new Fault(GP, (sel & 0xfffc) + ext, 'IA-32e handler must be 64-bit code');
   const withCode = errorCode !== undefined && hasErrorCode(vector);
   const oldCs = m.seg[CS].selector;
-  const oldFlags = m.flags;
+  const oldFlags = kind.rf ? m.flags | RF : m.flags;
   if (m.long) {
     // 64-bit frame on RSP aligned down to 16 bytes.
     const rspLo = m.lo[4];
@@ -103,7 +121,8 @@ export function deliver(m: Machine, vector: number, errorCode: number | undefine
     m.updateMode();
   }
   // Interrupt gates clear IF; both clear TF, NT, RF (and VM).
-  m.flags &= ~(0x100 | 0x4000 | 0x10000 | 0x20000 | (type === 0xe ? 0x200 : 0));
+  m.flags &= ~(0x100 | 0x4000 | RF | 0x20000 | (type === 0xe ? 0x200 : 0));
+  m.rfLoaded = false;
   m.rip = m.bits === 64 ? target : target >>> 0;
 }
 
@@ -119,8 +138,13 @@ export function raise(m: Machine, f: Fault, rip: number, next: number): Delivery
   let cur = f;
   for (let guard = 0; guard < 8; guard++) {
     try {
-      deliver(m, cur.vector, cur.errorCode, cur === f && f.trap ? next : rip);
-      m.pending.push({ vector: f.vector, errorCode: f.errorCode, rip });
+      const first = cur === f;
+      deliver(m, cur.vector, cur.errorCode, first && f.trap ? next : rip, {
+        ext: first && f.kind === 'software' ? 0 : 1,
+        rf: cur.kind === 'fault',
+      });
+      // The exception the handler now runs for: a fault raised while delivering `f`, or #DF, replaces it.
+      m.pending.push({ vector: cur.vector, errorCode: cur.errorCode, rip });
       return { ok: true };
     } catch (e) {
       if (!(e instanceof Fault)) throw e;

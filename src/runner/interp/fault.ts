@@ -45,17 +45,29 @@ export function hasErrorCode(vector: number): boolean {
   return WITH_ERROR_CODE.has(vector);
 }
 
+/**
+ * How an event is delivered (SDM vol. 3, 6.5 and 6.13):
+ * - 'fault': the frame's RIP is the faulting instruction and its RFLAGS image has RF=1, so that a
+ *   handler's iret re-executes the instruction without a repeated instruction-breakpoint #DB.
+ * - 'trap' (int1): the frame's RIP is the next instruction; RF is pushed as it is.
+ * - 'software' (int3, int n, into): like a trap, and a fault while delivering it has EXT=0 in its
+ *   error code (the event came from the program, not from outside it).
+ */
+export type EventKind = 'fault' | 'trap' | 'software';
+
 export class Fault {
-  /**
-   * @param trap  true for software interrupts (int3, int n): the pushed RIP is the next instruction.
-   * @param why   a short human reason ("CR0.PG without CR0.PE"), kept for messages and tests.
-   */
+  /** @param why a short human reason ("CR0.PG without CR0.PE"), kept for messages and tests. */
   constructor(
     readonly vector: number,
     readonly errorCode: number | undefined,
     readonly why: string,
-    readonly trap = false,
+    readonly kind: EventKind = 'fault',
   ) {}
+
+  /** The pushed RIP is the next instruction (traps and software interrupts). */
+  get trap(): boolean {
+    return this.kind !== 'fault';
+  }
 
   get name(): string {
     return VECTOR_NAMES[this.vector] ?? `vector ${this.vector}`;

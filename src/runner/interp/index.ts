@@ -12,7 +12,8 @@
 // paging without long mode (32-bit and legacy PAE paging), LDT selectors, IST/TSS stack switches and
 // privilege changes (everything runs at CPL 0), virtual-8086 mode, x87/SSE/AVX, ins/outs, and any
 // mnemonic missing from the operation table (ops/index.ts). Segment limits are not checked and there
-// are no asynchronous interrupts. A rep string instruction counts as one step.
+// are no asynchronous interrupts. Steps are instructions, and each iteration of a rep string
+// instruction is one step (as Unicorn counts them); the budget can stop a rep between iterations.
 //
 // Undefined flags: every RFLAGS bit that iced's instruction info reports as undefined for the executed
 // instruction is set to 0 (the one documented value) and recorded in undefinedFlags until an
@@ -32,7 +33,7 @@ import {
 import { fetchInsn } from './decode.ts';
 import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
-import { ARITH, CS, Machine, addrToBig } from './machine.ts';
+import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
 import { diff, snapshot } from './trace.ts';
 
 function hex(v: bigint | number): string {
@@ -97,6 +98,7 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
         const insn = fetchInsn(m, lin, rip, tracing);
         next = insn.next;
         m.insn = insn;
+        m.budgetLeft = maxSteps - steps;
         m.eaValid = false;
         m.nextRip = next;
         m.fw = insn.fw;
@@ -119,7 +121,9 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
           if (m.fu) m.flags &= ~(m.fu & ARITH);
         }
         if (m.fw) undef = (undef & ~m.fw) | m.fu;
-        steps++;
+        if (m.flags & RF) m.endRf();
+        steps += 1 + m.extraSteps;
+        m.extraSteps = 0;
         if (m.halted) {
           stop = { reason: 'hlt', rip: addrToBig(m.rip), message: `hlt at ${hex(rip)}` };
           break;

@@ -28,6 +28,7 @@ export const TF = 0x100;
 export const IF = 0x200;
 export const DF = 0x400;
 export const OF = 0x800;
+export const RF = 0x10000;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
 
 /** Segment register indices in x86 encoding order (the order iced's Register enum uses too). */
@@ -124,6 +125,12 @@ export class Machine {
   eaAddr = 0;
   /** Set by hlt: the run ends after this step. */
   halted = false;
+  /** Steps the budget has left for the current instruction (rep iterations are steps: ops/string.ts). */
+  budgetLeft = Infinity;
+  /** Steps the current instruction used beyond its first (iterations of a rep string instruction). */
+  extraSteps = 0;
+  /** RF was just loaded by iret: it must survive the end of that iret (see endRf). */
+  rfLoaded = false;
   /** Flags the current instruction writes / leaves undefined (from iced; ops may refine). */
   fw = 0;
   fu = 0;
@@ -195,7 +202,14 @@ export class Machine {
         const dv = this.physPage(pa, false, n);
         return dv ? dv.getBigUint64(n - pa, true) : 0n;
       },
-      writeU64: (a, v) => mem.writeU64(a, v),
+      // The walk's only writes set accessed/dirty flags. Translations stay valid (a CPU keeps its TLB
+      // entries), so this skips the page-table flush of an ordinary write; decoded code on the page goes.
+      writeU64: (a, v) => {
+        const n = Number(a);
+        const pa = n - (n % PAGE_SIZE);
+        this.physPage(pa, true, n)!.setBigUint64(n - pa, v, true);
+        this.dropCode(pa);
+      },
       pages: () => mem.pages(),
     };
     // RIP is canonical-checked by the run loop before the first fetch.
@@ -217,6 +231,15 @@ export class Machine {
     else bits = attr & 0x4000 ? 32 : 16;
     if (bits !== this.bits) this.icache.clear();
     this.bits = bits;
+  }
+
+  /**
+   * Called after an instruction completes with RF=1: the CPU clears RF at the end of every instruction
+   * except the iret that loaded it (SDM vol. 3, 17.3.1.1), so RF=1 spares exactly one instruction.
+   */
+  endRf(): void {
+    if (this.rfLoaded) this.rfLoaded = false;
+    else this.flags &= ~RF;
   }
 
   /** CPU mode as the outside world names it. */
@@ -375,7 +398,7 @@ export class Machine {
   private walk(vpn: number, addr: number, kind: number): number {
     if (!this.paging) return vpn * PAGE_SIZE;
     const lin = addrToBig(vpn * PAGE_SIZE);
-    const r = translate(this.walkMem, this, lin, { write: kind === 1, exec: kind === 2 });
+    const r = translate(this.walkMem, this, lin, { write: kind === 1, exec: kind === 2, update: true });
     if (!r.ok) {
       this.cr2 = addrToBig(addr);
       throw new Fault(PF_VEC, r.errorCode, `page fault at 0x${this.cr2.toString(16)}`);
@@ -480,13 +503,15 @@ export class Machine {
     return { bytes: out, pas };
   }
 
-  /** Check (and translate) that [addr, addr+size) is writable, so a later write cannot fault. */
+  /**
+   * Check (and translate) that [addr, addr+size) is writable, so a later write cannot fault. When the
+   * second page faults, CR2 is its first byte: the first byte of the access that faults.
+   */
   writable(addr: number, size: number): void {
     const vpn = Math.floor(addr / PAGE_SIZE);
     this.writePage(vpn, addr);
-    const end = addr + size - 1;
-    const vpn2 = Math.floor(end / PAGE_SIZE);
-    if (vpn2 !== vpn) this.writePage(vpn2, end);
+    const vpn2 = Math.floor((addr + size - 1) / PAGE_SIZE);
+    if (vpn2 !== vpn) this.writePage(vpn2, vpn2 * PAGE_SIZE);
   }
 
   /** Read `size` (1, 2, 4, 8) bytes at a linear address: low 32 bits returned, high in rh. */
@@ -570,6 +595,11 @@ export class Machine {
       this.flushTlb();
       return;
     }
+    this.dropCode(pa);
+  }
+
+  /** Forget instructions decoded from physical page `pa`. */
+  private dropCode(pa: number): void {
     const vpns = this.codePages.get(pa);
     if (vpns) {
       for (const v of vpns) this.icache.delete(v);

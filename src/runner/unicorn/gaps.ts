@@ -45,8 +45,12 @@ function isMovToCr(c: GapCase, rip: bigint): boolean {
   }
 }
 
+/** CR0 bits that are reserved in 31:0: a CPU ignores writes to them (they keep reading as 0). */
+const CR0_RESERVED_LOW = 0x1ffaffc0n;
+
 function invalidControlState(r: RunResult): string | undefined {
   const { cr0, cr4, efer } = r.state;
+  if ((cr0 & CR0_RESERVED_LOW) !== 0n) return `reserved CR0 bits 0x${(cr0 & CR0_RESERVED_LOW).toString(16)}`;
   if ((cr0 & CR0_PG) !== 0n && (cr0 & CR0_PE) === 0n) return 'CR0.PG=1 with PE=0';
   if ((cr0 & CR0_NW) !== 0n && (cr0 & CR0_CD) === 0n) return 'CR0.NW=1 with CD=0';
   if ((cr4 & ~CR4_DEFINED) !== 0n) return `reserved CR4 bits 0x${(cr4 & ~CR4_DEFINED).toString(16)}`;
@@ -60,7 +64,7 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
     description:
       'a CR0/CR4 write that the CPU refuses with #GP is taken as written (reserved CR4 bits, CR0.NW without CD, ' +
       'PE=0 with PG=1, CR4.PAE or CR0.PG cleared in 64-bit mode) or, for CR0.PG with EFER.LME=1 and CR4.PAE=0, ' +
-      'silently dropped — never a #GP',
+      'silently dropped — never a #GP; and reserved CR0[31:0] bits, which a CPU ignores, are kept',
     classify(c) {
       const ref = c.reference;
       if (ref && ref.stop.vector === 13 && isMovToCr(c, ref.stop.rip))

@@ -154,16 +154,16 @@ export const CONTROL_OPS: Record<string, OpFn> = {
   enter,
   leave,
   int3: () => {
-    throw new Fault(BP, undefined, 'int3', true);
+    throw new Fault(BP, undefined, 'int3', 'software');
   },
   int1: () => {
-    throw new Fault(DB, undefined, 'int1', true);
+    throw new Fault(DB, undefined, 'int1', 'trap');
   },
   int: (m, i) => {
-    throw new Fault(i.o[0].il & 0xff, undefined, `int $0x${(i.o[0].il & 0xff).toString(16)}`, true);
+    throw new Fault(i.o[0].il & 0xff, undefined, `int $0x${(i.o[0].il & 0xff).toString(16)}`, 'software');
   },
   into: (m) => {
-    if (m.flags & OF) throw new Fault(4, undefined, 'into with OF=1', true);
+    if (m.flags & OF) throw new Fault(4, undefined, 'into with OF=1', 'software');
   },
   ud0: () => {
     throw new Fault(UD, undefined, 'ud0');

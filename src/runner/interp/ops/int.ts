@@ -371,6 +371,17 @@ export const INT_OPS: Record<string, OpFn> = {
     const v = (m.flags & (SF | ZF | AF | PF | CF)) | 2;
     m.setReg(RAX, 8, true, v, 0);
   },
+  // AL = [seg:rBX + AL]: AL zero-extended, the sum wrapped at the address size.
+  xlatb: (m, i) => {
+    const o = i.o[0];
+    let lo = m.offset(o) + (m.lo[RAX] & 0xff);
+    let hi = m.rh;
+    if (o.asz === 64) {
+      if (lo >= 4294967296) hi = (hi + 1) >>> 0;
+      lo >>>= 0;
+    } else lo = o.asz === 32 ? lo >>> 0 : lo & 0xffff;
+    m.setReg(RAX, 8, false, m.rd(m.linear(o.seg, lo, hi, o.asz), 1), 0);
+  },
   nop: () => {},
   pause: () => {},
   lfence: () => {},

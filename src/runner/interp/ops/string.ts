@@ -1,7 +1,9 @@
 // String instructions (movs, stos, lods, cmps, scas) with rep/repe/repne, DF and the address size.
 // A rep movs/stos with DF=0 runs as bulk page-by-page copies when nothing can fault in the chunk and no
 // decoded code or page table lives in the destination page; otherwise element by element, so a fault
-// leaves RSI/RDI/RCX at the element that faulted (as the CPU does). A rep instruction counts as one step.
+// leaves RSI/RDI/RCX at the element that faulted (as the CPU does). The count is the full 64-bit RCX
+// (ECX, CX for smaller address sizes), kept exact in two halves. Each iteration is one step of the
+// instruction budget, so a huge count stops at the budget (or faults where memory ends).
 
 import { sub } from '../alu.ts';
 import type { Insn, OpFn } from '../insn.ts';
@@ -30,14 +32,10 @@ function advance(m: Machine, r: number, asz: number, delta: number): void {
   else m.setReg(r, 16, false, (m.lo[r] + delta) & 0xffff, 0);
 }
 
-function count(m: Machine, asz: number): number {
-  const lo = m.getReg(RCX, asz, false);
-  return asz === 64 ? m.rh * 4294967296 + lo : lo;
-}
-
-function setCount(m: Machine, asz: number, n: number): void {
-  if (asz === 64) m.setReg(RCX, 64, false, n >>> 0, Math.floor(n / 4294967296) >>> 0);
-  else m.setReg(RCX, asz, false, n >>> 0, 0);
+/** Count register halves after `k` more iterations: the 64-bit count stays exact (no doubles). */
+function setCount(m: Machine, asz: number, lo: number, hi: number): void {
+  if (asz === 64) m.setReg(RCX, 64, false, lo >>> 0, hi >>> 0);
+  else m.setReg(RCX, asz, false, lo >>> 0, 0);
 }
 
 function element(m: Machine, i: Insn, kind: Kind, size: number): void {
@@ -134,6 +132,15 @@ function bulk(m: Machine, i: Insn, kind: Kind, size: number, n: number): number 
   return k;
 }
 
+/** The most iterations one step runs, whatever the budget (keeps the count arithmetic in 32 bits). */
+const MAX_ITERATIONS = 2 ** 31;
+
+/**
+ * A string instruction. With a rep prefix it runs at most `m.budgetLeft` iterations (each iteration is
+ * one step of the budget, as the CPU may take an interrupt between any two): when the count is not
+ * exhausted by then, RIP stays on the instruction with RCX/RSI/RDI where they got to, which is the
+ * architectural state of an interrupted rep, and the run loop stops on the budget there.
+ */
 export function stringOp(kind: Kind, size: number): OpFn {
   return (m, i) => {
     if (!i.rep) {
@@ -142,27 +149,42 @@ export function stringOp(kind: Kind, size: number): OpFn {
     }
     const asz = i.asz;
     const conditional = kind === 'cmps' || kind === 'scas';
-    let n = count(m, asz);
+    let lo = m.getReg(RCX, asz, false);
+    let hi = asz === 64 ? m.rh : 0;
     // With RCX=0 nothing executes: cmps/scas leave every flag (and its undefined mark) as it was.
-    if (n === 0) {
+    if (lo === 0 && hi === 0) {
       m.fw = 0;
       m.fu = 0;
       return;
     }
     const canBulk = (kind === 'movs' || kind === 'stos') && !(m.flags & DF) && !m.trace;
-    while (n > 0) {
-      let done = canBulk ? bulk(m, i, kind, size, n) : 0;
-      if (done === 0) {
+    const limit = Math.max(1, Math.min(m.budgetLeft, MAX_ITERATIONS));
+    let done = 0;
+    let stopped = false;
+    while ((lo !== 0 || hi !== 0) && done < limit) {
+      const want = hi !== 0 ? limit - done : Math.min(lo, limit - done);
+      let k = canBulk ? bulk(m, i, kind, size, want) : 0;
+      if (k === 0) {
         element(m, i, kind, size);
-        done = 1;
+        k = 1;
       }
-      n -= done;
-      setCount(m, asz, n);
+      done += k;
+      lo -= k;
+      if (lo < 0) {
+        lo += 4294967296;
+        hi -= 1;
+      }
+      setCount(m, asz, lo, hi);
       if (conditional) {
         const zf = (m.flags & ZF) !== 0;
-        if (i.rep === 1 ? !zf : zf) break;
+        if (i.rep === 1 ? !zf : zf) {
+          stopped = true;
+          break;
+        }
       }
     }
+    m.extraSteps = done - 1;
+    if (!stopped && (lo !== 0 || hi !== 0)) m.nextRip = m.rip;
   };
 }
 

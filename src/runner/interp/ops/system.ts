@@ -6,7 +6,7 @@ import { Register } from 'iced-x86';
 import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../paging.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
-import { CS, FS, GS, type Machine, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
+import { CS, DS, ES, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
 const EFER = 0xc0000080;
 const FS_BASE = 0xc0000100;
@@ -18,6 +18,8 @@ const EFER_WRITABLE = 0xd01n;
 const CR0_NW = 1n << 29n;
 const CR0_CD = 1n << 30n;
 const CR0_ET = 1n << 4n;
+/** CR0 bits the architecture defines: PE MP EM TS ET NE (0-5), WP (16), AM (18), NW CD PG (29-31). */
+const CR0_DEFINED = 0xe005003fn;
 /** CR4 bits we accept (SDM vol. 3, 2.5): everything defined up to UINTR (25) except bit 15, plus LASS (27). */
 const CR4_DEFINED = 0x3ff7fffn | (1n << 27n);
 const CR4_PCIDE = 1n << 17n;
@@ -208,6 +210,13 @@ export const farRet: OpFn = (m, i) => {
 const FLAGS_MODIFIABLE = 0x247fd5;
 
 export const iret: OpFn = (m, i) => {
+  // NT=1 asks for a return from a nested task: no tasks in IA-32e mode, so #GP(0) (SDM vol. 2, IRET).
+  if (m.flags & 0x4000) {
+    if (m.long) throw gp('iret with RFLAGS.NT=1 in IA-32e mode');
+    throw new Halt('unsupported', 'iret with RFLAGS.NT=1 (a return to a nested task) is not modelled', {
+      mnemonic: i.mn,
+    });
+  }
   const size = farSize(i);
   const rd = (k: number) => {
     const lo = m.rd(m.stackAddr(k * size), size);
@@ -235,6 +244,8 @@ export const iret: OpFn = (m, i) => {
     m.hi[4] = ss.rspHi;
   } else m.adjustSp(3 * size);
   m.flags = size === 2 ? (m.flags & 0xffff0000) | (newFlags & 0xffff) : newFlags;
+  // RF from the frame holds for the next instruction (see Machine.endRf).
+  m.rfLoaded = (m.flags & RF) !== 0;
   m.pending.pop();
 };
 
@@ -271,7 +282,8 @@ function crIndex(reg: number): number {
 
 export function writeCr0(m: Machine, v: bigint): void {
   if (v >> 32n !== 0n) throw gp('CR0 bits 63:32 set');
-  const nv = v | CR0_ET;
+  // Reserved bits of CR0[31:0] are ignored: they keep their value (SDM vol. 3, 2.5). ET is fixed at 1.
+  const nv = (v & CR0_DEFINED) | (m.cr0 & ~CR0_DEFINED) | CR0_ET;
   const pg = (nv & CR0_PG) !== 0n;
   if (pg && (nv & 1n) === 0n) throw gp('CR0.PG set without CR0.PE');
   if (nv & CR0_NW && !(nv & CR0_CD)) throw gp('CR0.NW set without CR0.CD');
@@ -353,6 +365,34 @@ export const movSystem: OpFn = (m, i) => {
   const v = n === 0 ? m.cr0 : n === 2 ? m.cr2 : n === 3 ? m.cr3 : m.cr4;
   m.setReg(d.r, width, false, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
 };
+
+/** smsw: CR0's low 16 bits to memory; a register gets CR0 at its width (what CPUs since the P6 do). */
+export const smsw: OpFn = (m, i) => {
+  const o = i.o[0];
+  const v = o.k === MEM ? m.cr0 & 0xffffn : m.cr0;
+  m.write(o, Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn));
+};
+
+/** lmsw: loads PE, MP, EM, TS from the low 4 bits of the operand; it can set PE but never clear it. */
+export const lmsw: OpFn = (m, i) => {
+  const src = BigInt(m.read(i.o[0]) & 0xf);
+  writeCr0(m, (m.cr0 & ~0xen) | src);
+};
+
+/** lss/lfs/lgs/lds/les: a far pointer (offset at the operand size, then the selector) into seg:reg. */
+function loadFarPointer(s: number): OpFn {
+  return (m, i) => {
+    const [d, src] = i.o;
+    const a = m.ea(src);
+    const size = d.w >> 3;
+    const lo = m.rd(a, size);
+    const hi = m.rh;
+    const sel = m.rd(a + size, 2);
+    // The segment is loaded first: when it faults the register keeps its value.
+    loadDataSeg(m, s, sel);
+    m.setReg(d.r, d.w, false, lo, hi);
+  };
+}
 
 // ---------------------------------------------------------------- MSRs
 
@@ -522,4 +562,11 @@ export const SYSTEM_OPS: Record<string, OpFn> = {
   iretd: iret,
   iretq: iret,
   retf: farRet,
+  smsw,
+  lmsw,
+  lss: loadFarPointer(SS),
+  lfs: loadFarPointer(FS),
+  lgs: loadFarPointer(GS),
+  lds: loadFarPointer(DS),
+  les: loadFarPointer(ES),
 };
