@@ -111,9 +111,10 @@ export interface RunOptions {
   traceKeep?: number;
   /**
    * Called every PROGRESS_STEPS instructions with the count so far, for progress on long runs
-   * (interp; other engines may ignore it). Runs inside the engine's loop: keep it cheap.
+   * (interp; other engines may ignore it). Runs inside the engine's loop: keep it cheap. `replay` is
+   * true while a traced run goes again to record its trace (see the interpreter's runSync).
    */
-  onProgress?: (steps: number) => void;
+  onProgress?: (steps: number, replay: boolean) => void;
 }
 
 export const DEFAULT_MAX_STEPS = 10_000_000;

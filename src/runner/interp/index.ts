@@ -61,7 +61,10 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
   const keep = Math.max(2, options.traceKeep ?? DEFAULT_TRACE_KEEP);
   const length = execute(world, { ...options, trace: false }).steps;
   const recordFrom = length > keep ? length - Math.floor(keep / 2) : 0;
-  return execute(world, { ...options, traceKeep: keep }, recordFrom);
+  const report = options.onProgress;
+  const replay: RunOptions = { ...options, traceKeep: keep };
+  if (report) replay.onProgress = (steps) => report(steps, true);
+  return execute(world, replay, recordFrom);
 }
 
 /** One run; when tracing, steps from `recordFrom` on (and the first traceKeep/2) are recorded. */
@@ -112,7 +115,7 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
             };
             break;
           }
-          onProgress!(steps);
+          onProgress!(steps, false);
           check = nextCheck();
         }
         const lin = linearRip(m);
