@@ -18,7 +18,7 @@ import {
 } from 'iced-x86';
 import { PAGE_SIZE } from '../memory.ts';
 import { Fault, UD } from './fault.ts';
-import { positionFree, positionFreeKey, rememberPositionFree } from './icache.ts';
+import { positionFree, rememberPositionFree } from './icache.ts';
 import { IMM, type Insn, MEM, type Opnd, OTHER, REG } from './insn.ts';
 import { AF, CF, DF, IF, type Machine, OF, PF, SF, ZF, mask } from './machine.ts';
 import { resolveOp } from './ops/index.ts';
@@ -252,10 +252,9 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
   if (hit) return hit;
   const { bytes, fault, pas } = m.fetchBytes(lin, 15);
   const bits = m.bits;
-  const key = fault ? undefined : positionFreeKey(bits, withText, bytes);
   // A page of nothing but known bytes (zero-filled RAM) is run through once: it is not cached.
   const page = m.icache.get(vpn);
-  const known = key && positionFree(key, lin, rip, bits, page !== undefined, resolveOp);
+  const known = !fault && positionFree(bits, withText, bytes, lin, rip, page !== undefined, resolveOp);
   if (known) return page ? cache(m, known, vpn, off, pas, page) : known;
   const decoder = new Decoder(bits, bytes, DecoderOptions.None);
   decoder.ip = bits === 64 ? BigInt.asUintN(64, BigInt(rip)) : BigInt(rip >>> 0);
@@ -271,7 +270,8 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
       throw new Fault(UD, undefined, 'invalid opcode');
     }
     const insn = convert(ins, lin, bits, withText);
-    if (key && !ins.isIpRelMemoryOperand && !hasNearBranch(ins)) rememberPositionFree(key, insn, resolveOp);
+    if (!fault && !ins.isIpRelMemoryOperand && !hasNearBranch(ins))
+      rememberPositionFree(bits, withText, bytes, insn, resolveOp);
     return cache(m, insn, vpn, off, pas);
   } finally {
     ins.free();

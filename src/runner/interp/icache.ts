@@ -23,24 +23,55 @@ export class CodeCache extends Map<number, (Insn | undefined)[]> {
 /**
  * Decoded instructions by their bytes, for instructions whose decoding does not depend on where they
  * are (no branch target, no RIP-relative operand): the same bytes anywhere decode to one instruction,
- * given its own address. Keyed by bitness, text or not, and the 15 bytes the decoder saw. Each entry
- * is a private copy: a step that is not cached borrows it (its address set in place, no allocation).
+ * given its own address. Looked up by bitness, text or not, and the 15 bytes the decoder saw (a
+ * numeric hash, then the bytes compared). Each entry is a private copy: a step that is not cached
+ * borrows it (its address set in place, no allocation).
  */
-const byBytes = new Map<string, Insn>();
+interface Known {
+  tag: number;
+  bytes: Uint8Array;
+  insn: Insn;
+}
+const byBytes = new Map<number, Known[]>();
 const MAX_BY_BYTES = 4096;
 
-export function positionFreeKey(bits: number, withText: boolean, bytes: Uint8Array): string {
-  let k = bits === 64 ? (withText ? 'T' : 't') : `${bits}${withText ? 'T' : 't'}`;
-  for (let i = 0; i < bytes.length; i++) k += String.fromCharCode(bytes[i]!);
-  return k;
+const tagOf = (bits: number, withText: boolean) => bits * 2 + (withText ? 1 : 0);
+
+function hashOf(tag: number, bytes: Uint8Array): number {
+  let h = 0x811c9dc5 ^ tag;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h;
 }
 
-export function rememberPositionFree(key: string, insn: Insn, resolve: (i: Insn) => Insn['exec']): void {
+function find(tag: number, bytes: Uint8Array): Known | undefined {
+  const list = byBytes.get(hashOf(tag, bytes));
+  if (!list) return undefined;
+  next: for (const k of list) {
+    if (k.tag !== tag || k.bytes.length !== bytes.length) continue;
+    for (let i = 0; i < bytes.length; i++) if (k.bytes[i] !== bytes[i]) continue next;
+    return k;
+  }
+  return undefined;
+}
+
+export function rememberPositionFree(
+  bits: number,
+  withText: boolean,
+  bytes: Uint8Array,
+  insn: Insn,
+  resolve: (i: Insn) => Insn['exec'],
+): void {
+  const tag = tagOf(bits, withText);
+  if (find(tag, bytes)) return;
   if (byBytes.size >= MAX_BY_BYTES) byBytes.clear();
   const own: Insn = { ...insn };
   // An operation may close over its instruction (unsupported names its address): resolve it again.
   own.exec = resolve(own);
-  byBytes.set(key, own);
+  const h = hashOf(tag, bytes);
+  const list = byBytes.get(h);
+  const entry = { tag, bytes: bytes.slice(), insn: own };
+  if (list) list.push(entry);
+  else byBytes.set(h, [entry]);
 }
 
 /**
@@ -48,14 +79,15 @@ export function rememberPositionFree(key: string, insn: Insn, resolve: (i: Insn)
  * when `keep` (it goes into the page cache), else the shared entry, valid until the next fetch.
  */
 export function positionFree(
-  key: string,
+  bits: number,
+  withText: boolean,
+  bytes: Uint8Array,
   lin: number,
   rip: number,
-  bits: number,
   keep: boolean,
   resolve: (i: Insn) => Insn['exec'],
 ): Insn | undefined {
-  const known = byBytes.get(key);
+  const known = find(tagOf(bits, withText), bytes)?.insn;
   if (!known) return undefined;
   const next = rip + known.len;
   // Where IP wraps (16- and 32-bit code), decode normally.
