@@ -6,7 +6,14 @@ import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
 import { differencesOf, fromList, notComparableText } from '../src/harness/differences.ts';
 import type { DifferenceCase } from '../src/harness/differences.ts';
-import { formatJunit, formatText, githubAnnotations, summarize, testCases } from '../src/harness/report.ts';
+import {
+  formatJunit,
+  formatText,
+  githubAnnotations,
+  lastSteps,
+  summarize,
+  testCases,
+} from '../src/harness/report.ts';
 import type { ExampleRun, SpecDocument, Verdict } from '../src/model/types.ts';
 import { engineGate } from '../src/runner/differential/gate.ts';
 import type { RunResult } from '../src/runner/types.ts';
@@ -83,6 +90,10 @@ describe('reports', () => {
     expect(text).toContain(`  n/c  s.efer [e]: ${NC}`);
     expect(text).not.toContain('FAIL');
     expect(text.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed, 1 not comparable');
+  });
+
+  test('a run of an engine that cannot trace says so where the last steps would be', () => {
+    expect(lastSteps(run)).toBe('  (no trace: engine unicorn cannot trace; stopped at 0x300000: until)');
   });
 
   test('JUnit marks it skipped with the reason; no GitHub annotation', () => {

@@ -96,7 +96,11 @@ export function explain(v: Verdict, run: ExampleRun, ex: Example): string {
 
 export function lastSteps(run: ExampleRun, n = LAST_STEPS): string {
   const rows = run.trace.slice(-n);
-  if (!rows.length) return `  (no trace; stopped at ${run.stop.rip}: ${run.stop.reason})`;
+  if (!rows.length) {
+    // Only the interpreter records a trace; say so rather than show an empty one.
+    const why = run.engine === 'interp' ? 'no trace' : `no trace: engine ${run.engine} cannot trace`;
+    return `  (${why}; stopped at ${run.stop.rip}: ${run.stop.reason})`;
+  }
   const out = [`  last ${rows.length} instructions (first seed, ${run.engine}):`];
   for (const r of rows) {
     const changed = Object.entries(r.changed)
