@@ -245,4 +245,6 @@ if (!process.argv.includes('--workload')) {
   const { specBench } = await import('./spec.ts');
   const engines = (args('--engine').length ? args('--engine') : ['interp']) as EngineName[];
   for (const e of engines) await specBench(e);
+  // Long and runaway examples through the harness (bench/inputs.ts, issue 9).
+  if (engines.includes('interp')) await (await import('./inputs.ts')).inputsBench();
 }

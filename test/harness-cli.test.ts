@@ -64,7 +64,7 @@ describe('kexec-contract test', () => {
   test('json: documents, runs and messages', async () => {
     expect(await runTest([SAMPLE, '--engine', engine, '--no-cache', '--format', 'json'])).toBe(0);
     const j = JSON.parse(out.join(''));
-    expect(j.summary).toEqual({ passed: 15, failed: 0, errors: 0 });
+    expect(j.summary).toEqual({ passed: 15, failed: 0, errors: 0, notComparable: 0 });
     expect(j.documents[0].runs.map((r: { example: string }) => r.example)).toEqual([
       'demo-good',
       'demo-r10-kept',

@@ -54,7 +54,9 @@ for (const doc of documents) {
       if (problems.length) throw specFailure(problems.map(formatMessage).join('\n'));
     });
     for (const t of testCases(doc, documents)) {
-      test(t.name, () => {
+      test(t.name, (ctx) => {
+        // A known difference of the engine (KEXEC_CONTRACT_ENGINE=unicorn): skipped, saying why.
+        if (t.notComparable) ctx.skip(t.notComparable);
         if (!t.ok) throw specFailure(t.failure!);
       });
     }

@@ -1,6 +1,6 @@
 // `kexec-contract cite <id>...`: print the citation of a clause exactly as the site's Copy citation button
 // and /r/<id>.txt give it. Reads the spec and the lock only (extraction, no assembler, no engine).
-//   --spec DIR   the spec directory (default spec)
+//   --spec DIR   the spec directory (default ./spec, else the spec this package ships)
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { newestRelease, siteEnv } from '../site/env.ts';
 import { parseLock } from '../site/lock.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
+import { defaultSpecDir, missingPath, projectRootOf } from './paths.ts';
 
 const USAGE = 'usage: kexec-contract cite [--spec DIR] <clause-id>...';
 
@@ -23,25 +24,31 @@ function frontMatterOf(file: string): Record<string, unknown> {
 }
 
 export default async function cite(argv: string[]): Promise<number> {
-  let specDir = 'spec';
+  let specDir: string | undefined;
   const ids: string[] = [];
+  const usageError = (message: string, help = true) => {
+    process.stderr.write(
+      `kexec-contract cite: ${message}${help ? ' (see kexec-contract cite --help)' : ''}\n`,
+    );
+    return 2;
+  };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--spec') specDir = argv[++i] ?? '';
-    else if (a === '-h' || a === '--help') {
+    const a = argv[i]!;
+    if (a === '--spec') {
+      specDir = argv[++i];
+      if (!specDir) return usageError('--spec needs a directory');
+    } else if (a === '-h' || a === '--help') {
       process.stdout.write(USAGE + '\n');
       return 0;
-    } else if (a.startsWith('-')) {
-      process.stderr.write(`kexec-contract cite: unknown option ${a}\n${USAGE}\n`);
-      return 2;
-    } else ids.push(a);
+    } else if (a.startsWith('-')) return usageError(`unknown option ${a}`);
+    else ids.push(a);
   }
-  if (ids.length === 0 || !specDir) {
-    process.stderr.write(USAGE + '\n');
-    return 2;
-  }
-  const cwd = process.cwd();
-  const root = existsSync(path.join(cwd, 'package.json')) ? cwd : path.resolve(import.meta.dirname, '../..');
+  if (ids.length === 0) return usageError('name at least one clause ID');
+  specDir ??= defaultSpecDir();
+  const missing = missingPath(specDir);
+  if (missing) return usageError(missing, false);
+  // The release and the site settings belong to the project the spec is in, not to the working directory.
+  const root = projectRootOf(specDir);
   const env = siteEnv(root);
   const tree = await loadTree(specDir, { parseExpectLine });
   const clauses = new Map<string, { clause: Clause; file: string }>();

@@ -5,13 +5,15 @@
 import { parseArgs } from 'node:util';
 import { unknownImplementations } from '../harness/impls.ts';
 import { loadTree } from '../harness/load.ts';
-import { lintLock, LOCK_PATH, readLock, retire, updateLock, writeLock } from '../harness/lock.ts';
+import { lintLock, readLock, retire, updateLock, writeLock } from '../harness/lock.ts';
 import { formatMessage, isError } from '../plugin/messages.ts';
+import { badSpecPath, defaultSpecDir, lockPathFor } from './paths.ts';
 
 const USAGE = `usage: kexec-contract lint [paths...] [--lock FILE] [--update]
        kexec-contract lint --retire ID --reason TEXT [--replacement ID]
 
-Checks that every clause ID is in ${LOCK_PATH} with its current normative content, that no ID
+Checks that every clause ID is in the lock (default: clauses.lock.json beside the first path, which
+defaults to ./spec, else the spec this package ships) with its current normative content, that no ID
 disappeared without a tombstone, and that no retired ID is reused.
   --update        record new clauses and deliberate changes in the lock (never retires anything)
   --retire ID     turn a removed clause into a tombstone (needs --reason; --replacement names its successor)`;
@@ -32,7 +34,7 @@ export default async function lint(argv: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    console.error(`${(e as Error).message}\n${USAGE}`);
+    console.error(`kexec-contract lint: ${(e as Error).message} (see kexec-contract lint --help)`);
     return 2;
   }
   const o = args.values;
@@ -40,9 +42,22 @@ export default async function lint(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const lockPath = o.lock ?? LOCK_PATH;
-  const paths = args.positionals.length ? args.positionals : ['spec'];
+  const paths = args.positionals.length ? args.positionals : [defaultSpecDir()];
+  for (const p of paths) {
+    const bad = badSpecPath(p);
+    if (bad) {
+      console.error(`kexec-contract lint: ${bad}`);
+      return 2;
+    }
+  }
+  const lockPath = o.lock ?? lockPathFor(paths[0]!);
   const tree = await loadTree(paths);
+  if (tree.files.length === 0) {
+    console.error(
+      `kexec-contract lint: nothing to check: no spec files (.md, .mdx) under ${paths.join(', ')}`,
+    );
+    return 1;
+  }
   const clauses = tree.files.flatMap((f) => f.extracted.clauses);
   let lock = await readLock(lockPath);
 

@@ -20,7 +20,7 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(6)} ${c.summary}`)
   .join('\n')}
 
-Run \`kexec-contract <command> --help\` for a command's options.`;
+Run \`kexec-contract <command> --help\` for a command's options, \`kexec-contract --version\` for the version.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -32,10 +32,16 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (first === '--version' || first === '-V') {
+    const { packageVersion } = await import('./paths.ts');
+    console.log(`kexec-contract ${packageVersion()}`);
+    return 0;
+  }
   if (first === 'help') return rest[0] && COMMANDS[rest[0]] ? main([rest[0], '--help']) : main(['--help']);
   const command = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!command) {
-    console.error(`kexec-contract: unknown command ${JSON.stringify(first)}\n\n${USAGE}`);
+    const what = first.startsWith('-') ? 'option' : 'command';
+    console.error(`kexec-contract: unknown ${what} ${JSON.stringify(first)} (see kexec-contract --help)`);
     return 2;
   }
   let mod: { default: Command };

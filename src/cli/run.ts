@@ -6,11 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { fieldMask, REGISTER_BITS } from '../model/constants.ts';
 import { assemble, ToolMissingError } from '../runner/assemble.ts';
-import { EngineUnavailableError, getEngine, isEngineName } from '../runner/engines.ts';
+import { ENGINE_NAMES, EngineUnavailableError, getEngine, isEngineName } from '../runner/engines.ts';
 import { hex, setStateItem, stateToJson } from '../runner/state-items.ts';
-import type { CpuState, RunResult } from '../runner/types.ts';
-import { GPRS, SEGMENT_REGISTERS } from '../runner/types.ts';
+import type { CpuState, EngineName, RunOptions, RunResult } from '../runner/types.ts';
+import { DEFAULT_MAX_STEPS, DEFAULT_TRACE_KEEP, GPRS, SEGMENT_REGISTERS } from '../runner/types.ts';
 import { BASELINE, baselineWorld, loadCode } from '../runner/world.ts';
+import { FORCED_PROGRESS, progressReporter } from './progress.ts';
+
+/** Engines that record a per-step trace. */
+const TRACING_ENGINES: readonly EngineName[] = ['interp'];
 
 export const RUN_USAGE = `usage: kexec-contract run FILE.S [options]
 
@@ -24,20 +28,33 @@ Options:
   --max-steps N      instruction budget (default 10000000)
   --set REG=VALUE    set a state item before the run (repeatable): rax..r15, rip, rflags,
                      cr0, cr2, cr3, cr4, efer, msr:0xNNN; VALUE is a number or a symbol
-  --trace            print every executed instruction and what it changed
+  --trace            print every executed instruction and what it changed (interp only; a long
+                     run keeps its first and last --trace-keep/2 steps and counts the rest)
+  --trace-keep N     trace rows kept (default ${DEFAULT_TRACE_KEEP})
   --json             print one JSON object instead of text
+  --progress         show the step count on stderr (default: on a terminal, for runs over 10 s)
 
 Exit status: 0 stopped at --until or hlt; 1 fault, triple fault, budget, unsupported, memory;
 2 usage, assembly or setup error.`;
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    /** Whether pointing at --help helps (not for a file that is not there). */
+    readonly help = true,
+  ) {
+    super(message);
+  }
+}
 
 export default async function run(argv: string[]): Promise<number> {
   try {
     return await runCommand(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`kexec-contract run: ${err.message}\n\n${RUN_USAGE}`);
+      console.error(
+        `kexec-contract run: ${err.message}${err.help ? ' (see kexec-contract run --help)' : ''}`,
+      );
       return 2;
     }
     if (err instanceof ToolMissingError || err instanceof EngineUnavailableError) {
@@ -61,7 +78,9 @@ async function runCommand(argv: string[]): Promise<number> {
         'max-steps': { type: 'string' },
         set: { type: 'string', multiple: true },
         trace: { type: 'boolean' },
+        'trace-keep': { type: 'string' },
         json: { type: 'boolean' },
+        progress: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -75,7 +94,18 @@ async function runCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one FILE.S');
   const file = positionals[0]!;
-  if (!isEngineName(o.engine)) throw new UsageError(`unknown engine ${JSON.stringify(o.engine)}`);
+  if (!isEngineName(o.engine))
+    throw new UsageError(`unknown engine ${JSON.stringify(o.engine)} (known: ${ENGINE_NAMES.join(', ')})`);
+  // Only the interpreter records what each instruction changed; the others run the program natively.
+  if (o.trace && !TRACING_ENGINES.includes(o.engine))
+    throw new UsageError(`--trace: engine ${o.engine} cannot trace (use --engine interp)`);
+  let traceKeep: number | undefined;
+  if (o['trace-keep'] !== undefined) {
+    const n = parseNumber(o['trace-keep'], '--trace-keep');
+    if (n < 2n || n > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new UsageError('--trace-keep must be an integer of at least 2');
+    traceKeep = Number(n);
+  }
   const base = o.base === undefined ? BASELINE.code : parseNumber(o.base, '--base');
   let maxSteps: number | undefined;
   if (o['max-steps'] !== undefined) {
@@ -89,7 +119,11 @@ async function runCommand(argv: string[]): Promise<number> {
   try {
     source = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(
+      e.code === 'ENOENT' ? `${file}: no such file or directory` : `cannot read ${file}: ${e.message}`,
+      false,
+    );
   }
   const [asm] = await assemble([{ source, base, file }]);
   if (!asm!.ok) {
@@ -97,6 +131,10 @@ async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   for (const w of asm!.warnings) console.error(`${w.file ?? file}:${w.line}: warning: ${w.message}`);
+  if (asm!.bytes.length === 0)
+    console.error(
+      `${file}: warning: no code: the run starts in zero-filled memory (00 00 is add %al,(%rax))`,
+    );
   const ramEnd = BASELINE.ramSize;
   if (base + BigInt(asm!.bytes.length) > ramEnd) {
     throw new UsageError(
@@ -105,8 +143,19 @@ async function runCommand(argv: string[]): Promise<number> {
   }
 
   const world = loadCode(baselineWorld(), asm!.bytes, base, asm!.symbols);
-  const value = (text: string, what: string): bigint =>
-    Object.hasOwn(world.symbols, text) ? world.symbols[text]! : parseNumber(text, what);
+  const value = (text: string, what: string): bigint => {
+    if (Object.hasOwn(world.symbols, text)) return world.symbols[text]!;
+    if (/^[A-Za-z_.$][\w.$]*$/.test(text)) {
+      const known = Object.keys(world.symbols).filter((k) => !k.startsWith('.L'));
+      throw new UsageError(
+        `${what}: no symbol ${JSON.stringify(text)} in ${file}` +
+          (known.length
+            ? ` (symbols: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''})`
+            : ''),
+      );
+    }
+    return parseNumber(text, what);
+  };
   for (const s of o.set ?? []) {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set ${s}: expected REG=VALUE`);
@@ -118,15 +167,47 @@ async function runCommand(argv: string[]): Promise<number> {
   const until = (o.until ?? []).map((u) => value(u, '--until'));
 
   const engine = await getEngine(o.engine);
-  const result = await engine.run(world, { until, maxSteps, trace: o.trace ?? false });
+  const progress = progressReporter(process.stderr, {
+    isTTY: process.stderr.isTTY === true,
+    ...(o.progress ? FORCED_PROGRESS : {}),
+  });
+  const what = file;
+  const options: RunOptions = { until, trace: o.trace ?? false };
+  if (maxSteps !== undefined) options.maxSteps = maxSteps;
+  if (traceKeep !== undefined) options.traceKeep = traceKeep;
+  options.onProgress = (steps, replay) =>
+    progress.update({
+      what,
+      ...(replay && { part: 'recording the trace' }),
+      steps,
+      maxSteps: maxSteps ?? DEFAULT_MAX_STEPS,
+    });
+  progress.update({ what, steps: 0 });
+  let result: RunResult;
+  try {
+    result = await engine.run(world, options);
+  } finally {
+    progress.done();
+  }
   const normal = result.stop.reason === 'until' || result.stop.reason === 'hlt';
 
   if (o.json) {
     const json: Record<string, unknown> = { engine: result.engine, ...stateToJson(result) };
-    if (o.trace) json.trace = (result.trace ?? []).map(traceRowJson);
+    if (o.trace) {
+      json.trace = (result.trace ?? []).map(traceRowJson);
+      if (result.traceOmitted) json.traceOmitted = result.traceOmitted;
+    }
     console.log(JSON.stringify(json, null, 2));
   } else {
-    if (o.trace) for (const step of result.trace ?? []) console.log(traceLine(step, asm!.lines));
+    if (o.trace) {
+      const rows = result.trace ?? [];
+      // The gap sits between the two kept halves, as the site's trace viewer shows it.
+      const gapAfter = result.traceOmitted ? rows.length / 2 - 1 : -1;
+      rows.forEach((step, i) => {
+        console.log(traceLine(step, asm!.lines));
+        if (i === gapAfter) console.log(`${' '.repeat(24)} ... ${result.traceOmitted} steps left out ...`);
+      });
+    }
     console.log(formatResult(result));
   }
   return normal ? 0 : 1;

@@ -106,11 +106,15 @@ export async function assembleCached(
     missing.map(async (i, n) => {
       const r = fresh[n]!;
       out[i] = r;
-      if (r.ok) await cache.set(keys[i]!, toStored(r, jobs[i]!.lineOffset));
+      if (r.ok && r.bytes.length <= MAX_CACHED_CODE)
+        await cache.set(keys[i]!, toStored(r, jobs[i]!.lineOffset));
     }),
   );
   return out as Assembled[];
 }
+
+/** Larger code (a `.fill` of millions) is assembled again rather than stored as base64 JSON. */
+const MAX_CACHED_CODE = 16 << 20;
 
 function toStored(a: AssembledCode, lineOffset: number): StoredAsm {
   const symbols: Record<string, string> = {};

@@ -3,6 +3,12 @@
 // and run the leak check: what each assertion read must be identical across seeds. A difference fails
 // the clause, names the item and the seeds, and (by rebuilding a world with one garbage input taken
 // from the other seed) names the input it came from.
+//
+// A seed that does not reach the stop point ends the example: the others would only repeat the
+// failure (a budget of 10M steps under 4 seeds is 40M steps to learn nothing more).
+// On an engine other than the reference (differences.ts), a verdict the reference does not share is
+// checked against the engine's list of known differences and, when one explains it, reported as not
+// comparable instead of failed.
 
 import type { TraceRow } from '../model/types.ts';
 import type { Clause, Example } from '../model/types.ts';
@@ -12,9 +18,11 @@ import { SparseMemory } from '../runner/memory.ts';
 import type { PhysicalMemory } from '../runner/memory.ts';
 import { getEngine } from '../runner/engines.ts';
 import { hex, stateItems } from '../runner/state-items.ts';
+import { DEFAULT_TRACE_KEEP } from '../runner/types.ts';
 import type { Engine, EngineName, RunOptions, RunResult, TraceStep, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import type { AssembledCode } from './assembly.ts';
+import { differencesOf, notComparableText, REFERENCE_ENGINE } from './differences.ts';
 import { worldOf } from './lang.ts';
 import type { StageGiven } from './lang.ts';
 
@@ -30,7 +38,16 @@ export interface Outcome {
   serial?: string;
   seeds: number[];
   /** By clause ID; assertions by index among the clause's checked assertions. */
-  clauses: Record<string, { held: boolean; assertions: AssertionOutcome[] }>;
+  clauses: Record<string, ClauseOutcome>;
+  /** The engine did not reach the stop point, the reference did, and a known difference says why. */
+  notComparable?: string;
+}
+
+export interface ClauseOutcome {
+  held: boolean;
+  assertions: AssertionOutcome[];
+  /** The engine and the reference disagree here, and a known difference of the engine says why. */
+  notComparable?: string;
 }
 
 export interface AssertionOutcome {
@@ -43,7 +60,24 @@ export interface AssertionOutcome {
 }
 
 /** Rows kept from a trace: the first and the last TRACE_KEEP/2 (a copy loop can run for 100k steps). */
-export const TRACE_KEEP = 4000;
+export const TRACE_KEEP = DEFAULT_TRACE_KEEP;
+
+/** Where a long run is, for progress reports. */
+export interface SeedProgress {
+  seed: number;
+  /** 1-based position of the seed among the example's seeds. */
+  index: number;
+  seeds: number;
+  steps: number;
+  maxSteps?: number;
+  /** The traced seed's second pass, which records the trace (see the interpreter's runSync). */
+  replay?: boolean;
+}
+
+/** An example that cannot run at all (its code does not fit the world): one line, placed at the example. */
+export class ExampleError extends Error {
+  override name = 'ExampleError';
+}
 
 interface SeedRun {
   seed: number;
@@ -60,14 +94,27 @@ async function runSeed(
   seed: number,
   trace: boolean,
   seedOf?: Record<string, number>,
+  onProgress?: RunOptions['onProgress'],
 ): Promise<SeedRun> {
   const { world, until } = worldOf(input.given, input.code, input.snippets, seed, seedOf);
+  checkCodeFits(world, input);
   const initialMemory = memoryOf(world);
-  const options: RunOptions = { trace };
+  const options: RunOptions = { trace, traceKeep: TRACE_KEEP };
   if (until) options.until = until;
   if (input.given.maxSteps !== undefined) options.maxSteps = input.given.maxSteps;
+  if (onProgress) options.onProgress = onProgress;
   const result = await engine.run(cloneWorld(world), options);
   return until ? { seed, world, initialMemory, result, until } : { seed, world, initialMemory, result };
+}
+
+/** The code must lie in the world's RAM (a `.fill` of millions of bytes does not). */
+function checkCodeFits(world: World, input: RunExampleInput): void {
+  const base = input.given.codeBase;
+  const size = input.code.bytes.length;
+  const end = base + BigInt(size);
+  if (world.ram.some((r) => base >= r.base && end <= r.base + r.size)) return;
+  const ram = world.ram.map((r) => `${hex(r.base)}-${hex(r.base + r.size)}`).join(', ');
+  throw new ExampleError(`its code (${size} bytes at ${hex(base)}) does not fit in the world's RAM (${ram})`);
 }
 
 export interface RunExampleInput {
@@ -78,51 +125,76 @@ export interface RunExampleInput {
   code: AssembledCode;
   /** The stage's assembled `memory: - asm:` snippets, in order. */
   snippets: { bytes: Uint8Array }[];
+  /** Called as a seed starts (steps 0) and every PROGRESS_STEPS steps of a long run. */
+  onProgress?: (p: SeedProgress) => void;
 }
 
 export async function runExample(input: RunExampleInput): Promise<Outcome> {
   const { given, code } = input;
   const engine = await getEngine(input.engine);
-  const runs: SeedRun[] = [];
-  for (const [i, seed] of given.seeds.entries()) {
-    runs.push(await runSeed(engine, input, seed, i === 0));
-  }
+  const runs = await runSeeds(engine, input);
   const first = runs[0]!;
-  const stop = first.result.stop;
   const expectedStop = first.until ? 'until' : 'hlt';
+  const stop = first.result.stop;
   const outcome: Outcome = {
     expectedStop,
     stop: { reason: stop.reason, rip: hex(stop.rip), message: stop.message },
     final: hexItems(stateItems(first.result.state)),
-    trace: [],
+    trace: (first.result.trace ?? []).map(traceRow),
     seeds: given.seeds,
-    clauses: {},
+    clauses: await verdicts(engine, runs, input, expectedStop),
   };
   if (stop.vector !== undefined) outcome.stop.vector = stop.vector;
   const line = code.lines.get(stop.rip);
   // Relative to the fence line, so the cached outcome survives the block moving in the file.
   if (line !== undefined) outcome.stop.asmLine = line - input.example.place.line;
   if (first.result.steps !== undefined) outcome.steps = first.result.steps;
+  if (first.result.traceOmitted) outcome.traceOmitted = first.result.traceOmitted;
   if (first.result.serial) outcome.serial = first.result.serial;
-  const steps = first.result.trace ?? [];
-  if (steps.length > TRACE_KEEP) {
-    const half = TRACE_KEEP / 2;
-    outcome.trace = [...steps.slice(0, half), ...steps.slice(-half)].map(traceRow);
-    outcome.traceOmitted = steps.length - TRACE_KEEP;
-  } else outcome.trace = steps.map(traceRow);
+  await compareWithReference(outcome, runs, input, expectedStop);
+  return outcome;
+}
 
-  // A run that did not reach the stop point fails every clause, with the reason (per seed, the first).
+/** Every seed in order, the first traced; a seed that misses the stop point ends the example. */
+async function runSeeds(engine: Engine, input: RunExampleInput): Promise<SeedRun[]> {
+  const seeds = input.given.seeds;
+  const runs: SeedRun[] = [];
+  for (const [i, seed] of seeds.entries()) {
+    const report = input.onProgress;
+    const progress: SeedProgress = { seed, index: i + 1, seeds: seeds.length, steps: 0 };
+    if (input.given.maxSteps !== undefined) progress.maxSteps = input.given.maxSteps;
+    report?.(progress);
+    const onProgress =
+      report &&
+      ((steps: number, replay: boolean) => report({ ...progress, steps, ...(replay && { replay }) }));
+    const r = await runSeed(engine, input, seed, i === 0, undefined, onProgress);
+    runs.push(r);
+    if (r.result.stop.reason !== (r.until ? 'until' : 'hlt')) break;
+  }
+  return runs;
+}
+
+/** Every checked clause of the stage under the runs (a run that missed the stop point fails them all). */
+async function verdicts(
+  engine: Engine,
+  runs: SeedRun[],
+  input: RunExampleInput,
+  expectedStop: string,
+): Promise<Record<string, ClauseOutcome>> {
+  const out: Record<string, ClauseOutcome> = {};
   const stopped = runs.find((r) => r.result.stop.reason !== expectedStop);
+  const notRun = input.given.seeds.filter((s) => !runs.some((r) => r.seed === s));
   for (const clause of input.clauses) {
     const checked = clause.assertions.filter((a) => a.kind === 'check');
     if (!checked.length) continue; // nothing to check: no verdict (coverage reports it as unchecked)
     if (stopped) {
       const s = stopped.result.stop;
-      outcome.clauses[clause.id] = {
+      const seeds = `seed ${stopped.seed}${notRun.length ? `; not run under ${plural('seed', notRun)}` : ''}`;
+      out[clause.id] = {
         held: false,
         assertions: checked.map(() => ({
           held: false,
-          message: `the run stopped by ${s.reason} at ${hex(s.rip)} (seed ${stopped.seed}): ${s.message}`,
+          message: `the run stopped by ${s.reason} at ${hex(s.rip)} (${seeds}): ${s.message}`,
           seed: stopped.seed,
         })),
       };
@@ -135,11 +207,54 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
         results.push({ held: false, message: parsed.ok ? 'empty assertion' : parsed.error.message });
         continue;
       }
-      results.push(await checkAcrossSeeds(parsed.assertion, runs, input));
+      results.push(await checkAcrossSeeds(parsed.assertion, runs, input, engine));
     }
-    outcome.clauses[clause.id] = { held: results.every((r) => r.held), assertions: results };
+    out[clause.id] = { held: results.every((r) => r.held), assertions: results };
   }
-  return outcome;
+  return out;
+}
+
+const plural = (word: string, list: number[]) => `${word}${list.length === 1 ? '' : 's'} ${list.join(', ')}`;
+
+/**
+ * On an engine with a list of known differences, where its verdict is not as the example demands:
+ * run the reference on the same seeds, and mark each verdict the two disagree on "not comparable"
+ * when the list explains it (the run as a whole when only the reference reached the stop point).
+ */
+async function compareWithReference(
+  outcome: Outcome,
+  runs: SeedRun[],
+  input: RunExampleInput,
+  expectedStop: string,
+): Promise<void> {
+  if (input.engine === REFERENCE_ENGINE) return;
+  const expected = (id: string) => !input.example.violates.includes(id);
+  const reached = outcome.stop.reason === expectedStop;
+  const wrong = Object.entries(outcome.clauses).filter(([id, c]) => c.held !== expected(id));
+  if (reached && wrong.length === 0) return;
+  const classify = await differencesOf(input.engine);
+  if (!classify) return;
+  const reference = await getEngine(REFERENCE_ENGINE);
+  const refRuns: SeedRun[] = [];
+  for (const r of runs) refRuns.push(await runSeed(reference, input, r.seed, false));
+  let explained: string | undefined;
+  for (const [i, r] of runs.entries()) {
+    const d = classify({ world: r.world, result: r.result, reference: refRuns[i]!.result });
+    if (d) {
+      explained = notComparableText(d);
+      break;
+    }
+  }
+  if (!explained) return;
+  const refClauses = await verdicts(reference, refRuns, input, expectedStop);
+  const refReached = refRuns.every((r) => r.result.stop.reason === expectedStop);
+  if (!reached && refReached) {
+    outcome.notComparable = explained;
+    for (const c of Object.values(outcome.clauses)) c.notComparable = explained;
+    return;
+  }
+  for (const [id, c] of wrong)
+    if (refClauses[id] && refClauses[id].held !== c.held) c.notComparable = explained;
 }
 
 function evalIn(a: ParsedAssertion, r: SeedRun): EvalResult {
@@ -155,6 +270,7 @@ async function checkAcrossSeeds(
   a: ParsedAssertion,
   runs: SeedRun[],
   input: RunExampleInput,
+  engine: Engine,
 ): Promise<AssertionOutcome> {
   const evals = runs.map((r) => evalIn(a, r));
   const failed = evals.findIndex((e) => !e.held);
@@ -175,7 +291,7 @@ async function checkAcrossSeeds(
     const values = evals.map((e) => e.reads[name]);
     const j = values.findIndex((v) => v !== values[0]);
     if (j < 0) continue;
-    const source = await attribute(a, name, runs[0]!, runs[j]!, input);
+    const source = await attribute(a, name, runs[0]!, runs[j]!, input, engine);
     return {
       held: false,
       seed: runs[j]!.seed,
@@ -200,9 +316,9 @@ async function attribute(
   A: SeedRun,
   B: SeedRun,
   input: RunExampleInput,
+  engine: Engine,
 ): Promise<string | undefined> {
   const base = evalIn(a, A).reads[name];
-  const engine = await getEngine(input.engine);
   for (const g of input.given.inputs) {
     const r = await runSeed(engine, input, A.seed, false, { [g]: B.seed });
     if (r.result.stop.reason !== A.result.stop.reason) return g;

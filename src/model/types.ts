@@ -90,6 +90,11 @@ export interface Verdict {
   assertions: AssertionResult[];
   /** Seeds the example ran with. */
   seeds: number[];
+  /**
+   * Set when the engine and the reference (interp) disagree here and a known difference of the engine
+   * explains it: "not comparable (unicorn gap: <id>: <evidence>)". Neither a pass nor a failure.
+   */
+  notComparable?: string;
 }
 
 /** One step of a rendered trace; values are "0x..." strings. */
@@ -117,6 +122,8 @@ export interface ExampleRun {
   verdicts: Verdict[];
   /** True when the example behaved as its kind demands (examples hold everything; counterexamples fail exactly `violates`). */
   ok: boolean;
+  /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
+  notComparable?: string;
 }
 
 /** Everything the plugin learned from one spec file. */

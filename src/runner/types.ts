@@ -104,9 +104,22 @@ export interface RunOptions {
   maxSteps?: number;
   /** Record a per-step trace (interp only; other engines may ignore it). */
   trace?: boolean;
+  /**
+   * Trace rows kept (default DEFAULT_TRACE_KEEP): the first and the last half of them; the steps in
+   * between are counted in RunResult.traceOmitted, so a long run's trace stays bounded.
+   */
+  traceKeep?: number;
+  /**
+   * Called every PROGRESS_STEPS instructions with the count so far, for progress on long runs
+   * (interp; other engines may ignore it). Runs inside the engine's loop: keep it cheap. `replay` is
+   * true while a traced run goes again to record its trace (see the interpreter's runSync).
+   */
+  onProgress?: (steps: number, replay: boolean) => void;
 }
 
 export const DEFAULT_MAX_STEPS = 10_000_000;
+export const DEFAULT_TRACE_KEEP = 4000;
+export const PROGRESS_STEPS = 1 << 20;
 
 export type StopReason =
   | 'until' // reached a stop address
@@ -166,6 +179,8 @@ export interface RunResult {
   /** Side effects with no state (wbinvd, invlpg ...), in order, e.g. "wbinvd@0x100010". */
   events: string[];
   trace?: TraceStep[];
+  /** Steps left out of the middle of `trace` (it holds the first and the last half of the kept rows). */
+  traceOmitted?: number;
 }
 
 export type EngineName = 'interp' | 'unicorn' | 'kvm';

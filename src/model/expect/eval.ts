@@ -273,8 +273,10 @@ class Evaluator {
   }
 
   private lastFlagWriter(flags: bigint): string {
-    const { trace, memory, state } = this.ctx.final;
-    const step = trace && lastWriter(trace, flags, memory, state);
+    const { trace, traceOmitted, memory, state } = this.ctx.final;
+    // A long run's trace has a gap in the middle: look only after it, never across.
+    const rows = trace && traceOmitted ? trace.slice(trace.length / 2) : trace;
+    const step = rows && lastWriter(rows, flags, memory, state);
     return step ? `\`${step.text}\` at ${hex(step.rip)}` : 'the last instruction that wrote the flags';
   }
 

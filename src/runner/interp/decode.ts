@@ -18,6 +18,7 @@ import {
 } from 'iced-x86';
 import { PAGE_SIZE } from '../memory.ts';
 import { Fault, UD } from './fault.ts';
+import { positionFree, rememberPositionFree } from './icache.ts';
 import { IMM, type Insn, MEM, type Opnd, OTHER, REG } from './insn.ts';
 import { AF, CF, DF, IF, type Machine, OF, PF, SF, ZF, mask } from './machine.ts';
 import { resolveOp } from './ops/index.ts';
@@ -277,11 +278,14 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
 export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolean): Insn {
   const vpn = Math.floor(lin / PAGE_SIZE);
   const off = lin - vpn * PAGE_SIZE;
-  let page = m.icache.get(vpn);
-  const hit = page?.[off];
+  const hit = m.icache.get(vpn)?.[off];
   if (hit) return hit;
   const { bytes, fault, pas } = m.fetchBytes(lin, 15);
   const bits = m.bits;
+  // A page of nothing but known bytes (zero-filled RAM) is run through once: it is not cached.
+  const page = m.icache.get(vpn);
+  const known = !fault && positionFree(bits, withText, bytes, lin, rip, page !== undefined, resolveOp);
+  if (known) return page ? cache(m, known, vpn, off, pas, page) : known;
   const decoder = new Decoder(bits, bytes, DecoderOptions.None);
   decoder.ip = bits === 64 ? BigInt.asUintN(64, BigInt(rip)) : BigInt(rip >>> 0);
   const ins = decoder.decode();
@@ -296,17 +300,38 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
       throw new Fault(UD, undefined, 'invalid opcode');
     }
     const insn = convert(ins, lin, bits, withText);
-    // Register the physical pages the instruction's bytes come from.
-    const lastVpn = Math.floor((lin + insn.len - 1) / PAGE_SIZE);
-    for (let v = vpn, k = 0; v <= lastVpn; v++, k++) m.watchCode(pas[k], vpn);
-    if (!page) {
-      page = new Array(PAGE_SIZE);
-      m.icache.set(vpn, page);
-    }
-    page[off] = insn;
-    return insn;
+    if (!fault && !ins.isIpRelMemoryOperand && !hasNearBranch(ins))
+      rememberPositionFree(bits, withText, bytes, insn, resolveOp);
+    return cache(m, insn, vpn, off, pas);
   } finally {
     ins.free();
     decoder.free();
   }
+}
+
+function hasNearBranch(ins: Instruction): boolean {
+  for (let n = 0; n < ins.opCount; n++) {
+    const k = ins.opKind(n);
+    if (k === OpKind.NearBranch16 || k === OpKind.NearBranch32 || k === OpKind.NearBranch64) return true;
+  }
+  return false;
+}
+
+/** Keep a decoded instruction in the page cache, watching the physical pages its bytes come from. */
+function cache(
+  m: Machine,
+  insn: Insn,
+  vpn: number,
+  off: number,
+  pas: number[],
+  page = m.icache.get(vpn),
+): Insn {
+  const lastVpn = Math.floor((insn.ip + insn.len - 1) / PAGE_SIZE);
+  for (let v = vpn, k = 0; v <= lastVpn; v++, k++) m.watchCode(pas[k]!, vpn);
+  if (!page) {
+    page = new Array(PAGE_SIZE);
+    m.icache.set(vpn, page);
+  }
+  page[off] = insn;
+  return insn;
 }

@@ -23,7 +23,9 @@
 import { MemoryError, SparseMemory } from '../memory.ts';
 import {
   DEFAULT_MAX_STEPS,
+  DEFAULT_TRACE_KEEP,
   type Engine,
+  PROGRESS_STEPS,
   type RunOptions,
   type RunResult,
   type Stop,
@@ -34,7 +36,7 @@ import { fetchInsn } from './decode.ts';
 import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
 import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
-import { diff, snapshot } from './trace.ts';
+import { StepDiff, TraceBuffer } from './trace.ts';
 
 function hex(v: bigint | number): string {
   return `0x${(typeof v === 'number' ? addrToBig(v) : v).toString(16)}`;
@@ -49,14 +51,37 @@ function linearRip(m: Machine): number {
   return m.bits === 64 ? m.rip : (m.sbLo[CS] + m.rip) >>> 0;
 }
 
+/**
+ * Run a world. With `trace`, the run goes twice: once untraced to learn how many steps it takes, then
+ * again recording only the steps the trace keeps (the first and the last traceKeep/2). Runs are
+ * deterministic (a world holds every input), and recording a step costs several times executing it,
+ * so a traced run of millions of steps costs about two untraced ones instead of millions of diffs.
+ */
 export function runSync(world: World, options: RunOptions = {}): RunResult {
+  if (options.trace !== true) return execute(world, options);
+  const keep = Math.max(2, options.traceKeep ?? DEFAULT_TRACE_KEEP);
+  const length = execute(world, { ...options, trace: false }).steps;
+  const recordFrom = length > keep ? length - Math.floor(keep / 2) : 0;
+  const report = options.onProgress;
+  const replay: RunOptions = { ...options, traceKeep: keep };
+  if (report) replay.onProgress = (steps) => report(steps, true);
+  return execute(world, replay, recordFrom);
+}
+
+/** One run; when tracing, steps from `recordFrom` on (and the first traceKeep/2) are recorded. */
+function execute(world: World, options: RunOptions, recordFrom = 0): RunResult & { steps: number } {
   const mem = new SparseMemory(world.ram);
   const tracing = options.trace === true;
-  const trace: TraceStep[] | undefined = tracing ? [] : undefined;
+  const trace = tracing ? new TraceBuffer(options.traceKeep ?? DEFAULT_TRACE_KEEP) : undefined;
+  const stepDiff = tracing ? new StepDiff() : undefined;
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  // One comparison per step covers both the budget and the progress callback.
+  const onProgress = options.onProgress;
+  const nextCheck = () => (onProgress ? Math.min(maxSteps, steps + PROGRESS_STEPS) : maxSteps);
   const until = new Set((options.until ?? []).map((a) => Number(BigInt.asIntN(64, a))));
   const hasUntil = until.size > 0;
   let steps = 0;
+  let check = nextCheck();
   let undef = 0;
   let stop: Stop | undefined;
   const m = new Machine(mem, world.state);
@@ -82,13 +107,17 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
       if (m.bits === 64 && (m.rip >= lim || m.rip < -lim)) throw new Fault(13, 0, 'non-canonical RIP');
       for (;;) {
         rip = m.rip;
-        if (steps >= maxSteps) {
-          stop = {
-            reason: 'budget',
-            rip: addrToBig(rip),
-            message: `instruction budget of ${maxSteps} exhausted at ${hex(rip)}`,
-          };
-          break;
+        if (steps >= check) {
+          if (steps >= maxSteps) {
+            stop = {
+              reason: 'budget',
+              rip: addrToBig(rip),
+              message: `instruction budget of ${maxSteps} exhausted at ${hex(rip)}`,
+            };
+            break;
+          }
+          onProgress!(steps, false);
+          check = nextCheck();
         }
         const lin = linearRip(m);
         if (hasUntil && until.has(lin)) {
@@ -103,13 +132,18 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
         m.nextRip = next;
         m.fw = insn.fw;
         m.fu = insn.fu;
-        if (trace) {
-          const before = snapshot(m);
+        if (trace && !trace.wants(steps, recordFrom)) {
+          trace.skip();
+          insn.exec(m, insn);
+          m.rip = m.nextRip;
+          if (m.fu) m.flags &= ~(m.fu & ARITH);
+        } else if (trace) {
+          stepDiff!.capture(m);
           m.trace = [];
           insn.exec(m, insn);
           m.rip = m.nextRip;
           if (m.fu) m.flags &= ~(m.fu & ARITH);
-          const changed = diff(before, snapshot(m));
+          const changed = stepDiff!.changes(m);
           if (m.rip !== next) changed.rip = addrToBig(m.rip);
           const step: TraceStep = { rip: addrToBig(rip), text: insn.text, changed };
           if (m.trace.length) step.mem = m.trace;
@@ -184,7 +218,7 @@ export function runSync(world: World, options: RunOptions = {}): RunResult {
     ports: m.ports,
     serial: m.serial,
     events: m.events,
-    ...(trace ? { trace } : {}),
+    ...(trace ? { trace: trace.steps(), ...(trace.omitted ? { traceOmitted: trace.omitted } : {}) } : {}),
   };
 }
 

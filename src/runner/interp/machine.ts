@@ -18,6 +18,7 @@ import type { CpuState, CpuidEntry, DescriptorTableRegister, Segment } from '../
 import { Fault, GP, PF as PF_VEC, SS as SS_VEC } from './fault.ts';
 import type { Insn, Opnd } from './insn.ts';
 import { IMM, MEM, REG } from './insn.ts';
+import { CodeCache } from './icache.ts';
 
 export const CF = 0x1;
 export const PF = 0x4;
@@ -149,7 +150,7 @@ export class Machine {
   /** Physical pages holding decoded code -> linear pages whose decode cache they back. */
   readonly codePages = new Map<number, Set<number>>();
   /** Decoded instructions per linear page. */
-  readonly icache = new Map<number, (Insn | undefined)[]>();
+  readonly icache = new CodeCache();
   private readonly walkMem: PhysicalMemory;
 
   trace: MemWrite[] | undefined;
