@@ -89,6 +89,13 @@ function regsWrite(
   };
 }
 
+/** The whole image where the loader put it (its NOBITS part as zeros, as the loader clears it). */
+const placed = (linked: LinkedObject): MemoryWrite => ({
+  addr: linked.base,
+  bytes: linked.bytes,
+  what: 'the purgatory, sections placed by the loader',
+});
+
 const entry = (linked: LinkedObject, id: string) =>
   objectSymbol(linked, 'purgatory_start', id, 'the purgatory entry point');
 
@@ -104,7 +111,7 @@ export const kexecToolsPurgatory: Adapter = {
   ],
   link,
   prepare(obj: RelObject, linked: LinkedObject, ctx: StageContext): CallerSetup {
-    const memory = [regsWrite(obj, linked, ctx, KEXEC_TOOLS_ORDER, 'kexec-tools')];
+    const memory = [placed(linked), regsWrite(obj, linked, ctx, KEXEC_TOOLS_ORDER, 'kexec-tools')];
     const cmdlineEnd = linked.symbols.cmdline_end;
     if (cmdlineEnd !== undefined) {
       // setup_base + kern16_size_needed + command_line_len - 1: the command line's terminating NUL.
@@ -135,7 +142,7 @@ export const linuxPurgatory: Adapter = {
     return {
       entry: entry(linked, 'linux-purgatory'),
       state: {},
-      memory: [regsWrite(obj, linked, ctx, IN_KERNEL_ORDER, 'linux-purgatory')],
+      memory: [placed(linked), regsWrite(obj, linked, ctx, IN_KERNEL_ORDER, 'linux-purgatory')],
     };
   },
 };
