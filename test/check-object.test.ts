@@ -220,6 +220,17 @@ describe('a kernel-style .S from its .o', () => {
     });
   }
 
+  it('reads a zlib-compressed line table (CONFIG_DEBUG_INFO_COMPRESSED_ZLIB)', () => {
+    const src = join(dir, 'big.S');
+    writeFileSync(src, `\t.text\n\t.globl f\nf:\n${'\tnop\n'.repeat(3000)}`);
+    const out = join(dir, 'big.o');
+    execFileSync('gcc', ['-c', '-g', '-gz=zlib', src, '-o', out]);
+    const obj = readObject(new Uint8Array(readFileSync(out)), 'big.o');
+    expect(obj.elf.section('.debug_line')!.flags & 0x800n).toBe(0x800n);
+    const linked = linkObject(obj, { base: 0x100000n, layout: { name: 'all', rules: [], rest: 'append' } });
+    expect(linked.lines.get(0x100000n + 2499n)).toEqual({ file: src, line: 2503 });
+  });
+
   it('cites the line of an undefined reference', () => {
     const obj = readObject(buildFixture('linux-conforming', ['-g']), 'linux-conforming.o');
     const noStart: Layout = { ...layout, rules: [{ ...layout.rules[0]!, start: 'other_start' }] };

@@ -4,6 +4,7 @@
 // the user's own source line. Pure TypeScript: no `ld`, so the layout is the implementation's and not
 // a generic one, and every refusal names the symbol, section and line involved.
 
+import { inflateSync } from 'node:zlib';
 import { readLineRows } from '../dwarf-lines.ts';
 import {
   SHF_ALLOC,
@@ -289,8 +290,8 @@ function lineTable(
 ): Map<bigint, SourceLine> {
   const lines = new Map<bigint, SourceLine>();
   const debugLine = obj.elf.section('.debug_line');
-  if (!debugLine) return lines;
-  const data = obj.elf.contents(debugLine).slice();
+  const data = debugLine && debugContents(obj, debugLine);
+  if (!debugLine || !data) return lines;
   for (const r of obj.relocations.get(debugLine.index) ?? []) {
     const sym = obj.symbols[r.sym - 1];
     if (!sym) continue;
@@ -319,14 +320,39 @@ function lineTable(
   }
   const strings = (name: string) => {
     const s = obj.elf.section(name);
-    return s ? obj.elf.contents(s) : undefined;
+    return s && debugContents(obj, s);
   };
-  const rows = readLineRows(data, { lineStr: strings('.debug_line_str'), str: strings('.debug_str') });
+  let rows: ReturnType<typeof readLineRows>;
+  try {
+    rows = readLineRows(data, { lineStr: strings('.debug_line_str'), str: strings('.debug_str') });
+  } catch {
+    return lines; // a line table we cannot read only costs line information, never the run
+  }
   for (const row of rows) {
     if (row.address < base || row.address >= base + size || lines.has(row.address)) continue;
     lines.set(row.address, { file: row.file ?? obj.file, line: row.line });
   }
   return lines;
+}
+
+const SHF_COMPRESSED = 0x800n;
+const ELFCOMPRESS_ZLIB = 1;
+
+/**
+ * A debug section's bytes, decompressed when the build compressed it (CONFIG_DEBUG_INFO_COMPRESSED_ZLIB:
+ * an Elf64_Chdr, then a zlib stream). Other compressions (zstd) give no line information.
+ */
+function debugContents(obj: RelObject, s: ElfSection): Uint8Array | undefined {
+  const raw = obj.elf.contents(s);
+  if ((s.flags & SHF_COMPRESSED) === 0n) return raw.slice();
+  if (raw.length < 24) return undefined;
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (view.getUint32(0, true) !== ELFCOMPRESS_ZLIB) return undefined;
+  try {
+    return new Uint8Array(inflateSync(raw.subarray(24)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The line of the closest instruction at or before `addr` (a relocation field sits inside one). */
