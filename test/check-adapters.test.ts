@@ -145,6 +145,30 @@ describe('what each caller does before the jump', () => {
     expect(r.setup.state).toMatchObject({ rdi: s.ind0! | 2n, rsi: s.control_page, rdx: s.entry, rcx: 0n });
     expect(r.setup.state.rflags! & 0x200n).toBe(0n);
     expect(r.setup.state.r8).toBeUndefined();
+    // The kernel symbol the preserve-context path names is supplied by the adapter, not left undefined.
+    expect(Object.keys(linked.externsUsed)).toEqual(['saved_context']);
+  });
+
+  it('plain: no caller, the object entered at _start in the stage world (a preserve-context callee)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kexec-plain-'));
+    try {
+      writeFileSync(join(dir, 'callee.s'), '\t.text\n\t.globl _start\n_start:\tret\n');
+      execFileSync('as', ['--64', '-o', join(dir, 'callee.o'), join(dir, 'callee.s')]);
+      const object = readObject(new Uint8Array(readFileSync(join(dir, 'callee.o'))), 'callee.o');
+      expect(() => pickAdapter(object, { stage: 'pcx' })).toThrow(/no caller adapter/);
+      const pcx = await specStage('pcx');
+      const r = await runObjectInStage({
+        object,
+        given: pcx.given,
+        stage: 'pcx',
+        impl: 'plain',
+        engine: 'interp',
+      });
+      expect(r.setup.entry).toBe(pcx.given.symbols.entry);
+      expect(failing(judge(r.runs, pcx.clauses))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('linux-6.14: the same, with host_mem_enc_active = 0 in %r8', async () => {
