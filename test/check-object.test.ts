@@ -263,11 +263,18 @@ describe('.S input (cpp, then as)', () => {
     expect(text(obj)).toEqual(text(fromGcc));
   });
 
-  it('passes -D to the preprocessor', async () => {
+  it('passes -D and further preprocessor arguments, and defines __ASSEMBLY__ as a kernel build does', async () => {
     const src = join(dir, 'defs.S');
-    writeFileSync(src, '#ifdef WANT\n\t.globl wanted\nwanted:\n#endif\n\tret\n');
-    const r = await assembleSource(src, { defines: ['WANT=1'] });
+    const forced = join(dir, 'forced.h');
+    writeFileSync(forced, '#define FORCED 1\n');
+    writeFileSync(
+      src,
+      '#if defined(WANT) && defined(FORCED) && defined(__ASSEMBLY__)\n\t.globl wanted\nwanted:\n#endif\n\tret\n',
+    );
+    const r = await assembleSource(src, { defines: ['WANT=1'], cppArgs: ['-include', forced] });
     expect(r.ok && readObject(r.bytes, src).defines.has('wanted')).toBe(true);
+    const without = await assembleSource(src, { defines: ['WANT=1'] });
+    expect(without.ok && readObject(without.bytes, src).defines.has('wanted')).toBe(false);
   });
 
   it('reports a missing header at the line of the #include', async () => {

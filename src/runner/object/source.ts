@@ -14,6 +14,11 @@ export interface SourceOptions {
   includes?: string[];
   /** -D definitions: NAME or NAME=VALUE. */
   defines?: string[];
+  /**
+   * Further preprocessor arguments, passed as given before the file: what a kernel build adds for a
+   * configured tree (`-nostdinc`, `-include include/linux/kconfig.h`, `-D__KERNEL__` ...).
+   */
+  cppArgs?: string[];
 }
 
 export interface SourceDiagnostic {
@@ -41,6 +46,7 @@ export async function assembleSource(file: string, options: SourceOptions = {}):
       '-D__ASSEMBLY__',
       ...(options.defines ?? []).map((d) => `-D${d}`),
       ...(options.includes ?? []).map((i) => `-I${i}`),
+      ...(options.cppArgs ?? []),
       file,
       '-o',
       pre,
