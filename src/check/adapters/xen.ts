@@ -58,10 +58,11 @@ export const xen: Adapter = {
   prepare(_obj: RelObject, linked: LinkedObject, ctx: StageContext): CallerSetup {
     const call = k2pCall(ctx, 'xen');
     const start = objectSymbol(linked, 'kexec_reloc', 'xen', 'the copied function');
-    // Older trees store the size in the object (`kexec_reloc_size: .long . - kexec_reloc`).
+    // Older trees store the size in the object (`kexec_reloc_size: .long . - kexec_reloc`) and
+    // machine_kexec_load() copies that many bytes; newer ones use the linker's kexec_reloc_end.
     const sizeAt = linked.symbols.kexec_reloc_size;
     const end =
-      sizeAt !== undefined && sizeAt !== linked.symbols.kexec_reloc_end
+      sizeAt !== undefined
         ? start +
           BigInt(
             new DataView(imageRange(linked, sizeAt, sizeAt + 4n, 'kexec_reloc_size').buffer).getUint32(
