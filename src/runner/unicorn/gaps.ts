@@ -3,6 +3,7 @@
 // never silently dropped. docs/guides/engines.md carries the same list; test/unicorn-gaps.test.ts shows
 // each behaviour on a small program.
 
+import { missingAccessedBits } from '../accessed-bits.ts';
 import { translate } from '../paging.ts';
 import type { RunResult, World } from '../types.ts';
 
@@ -153,6 +154,16 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
       if (c.reference?.stop.reason === 'fault' && s.reason === 'triple-fault')
         return 'the reference delivered an exception through the guest IDT';
       return undefined;
+    },
+  },
+  {
+    id: 'far-transfer-accessed-bit',
+    description:
+      'a far transfer (ljmp, lcall, lretq, iretq) that loads CS — or SS, from an iretq frame — does not set the ' +
+      'accessed bit in the descriptor (a CPU writes it, and the page walk of that write sets A/D); mov/pop/lss do',
+    classify(c) {
+      const ref = c.reference;
+      return ref && missingAccessedBits(c.world.state.gdtr, ref, c.unicorn);
     },
   },
 ];
