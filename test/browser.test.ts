@@ -59,6 +59,9 @@ async function open(
   // Docusaurus reads the colour mode from localStorage before the page paints.
   await page.addInitScript((t) => localStorage.setItem('theme', t), theme);
   await page.goto(server.origin + p, { waitUntil: 'load' });
+  // /spec redirects (a meta refresh): measure the page it lands on.
+  if (/^\/spec\/?$/.test(p))
+    await page.waitForURL((u) => !/^\/spec\/?$/.test(u.pathname), { waitUntil: 'load' });
   await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
   // The server renders code in the light Prism theme (github, background #f6f8fa); once React has
   // hydrated a dark page, its code blocks switch to the dark theme. Measure only after that.
@@ -541,7 +544,8 @@ describe('pages and small things', () => {
     await page.close();
   });
 
-  it('highlights the instruction after a numeric local label (1:)', async () => {
+  // The fake sample has no numeric local labels and no owner/repo@commit sources.
+  it.skipIf(sampleMode())('highlights the instruction after a numeric local label (1:)', async () => {
     const { path: where } = await clausePage(chapterClause().id);
     const page = await open(where.replace(/#.*$/, ''));
     const lines = await page.locator('.prism-code .token-line').evaluateAll((ls) =>
@@ -564,13 +568,17 @@ describe('pages and small things', () => {
       expect(r.status, p).toBe(200);
     }
     const spec = await open('/spec');
-    await spec.waitForURL((u) => u.pathname !== '/spec');
-    await expect(spec.locator('.kc-clause, article h1').first().isVisible()).resolves.toBe(true);
-    expect(new URL(spec.url()).pathname).toMatch(/^\/spec\/.+/);
+    await spec.locator('article h1').first().waitFor();
+    const landing = new URL(spec.url()).pathname;
+    expect(landing).toMatch(/^\/spec\/.+/);
     await spec.close();
     const docs = await open('/docs');
     await expect(docs.locator('article h1').textContent()).resolves.toBe('Guides and reference');
     expect(await docs.locator('article a[href^="/docs/guides/"]').count()).toBeGreaterThan(1);
+    // A link to /spec inside the site (the client router, no page load) lands there too.
+    await docs.locator('article a[href="/spec"]').first().click();
+    await docs.waitForURL((u) => u.pathname === landing);
+    await docs.locator('article h1').first().waitFor();
     await docs.close();
   });
 
@@ -612,7 +620,11 @@ describe('pages and small things', () => {
     for (const p of ['/', '/coverage', where.replace(/#.*$/, '')]) {
       const page = await open(p);
       await openAllDetails(page);
-      const text = (await page.locator('main').first().innerText()).replace(/\s+/g, ' ');
+      // Table cells are separate texts (innerText puts tabs and newlines between them).
+      const text = (await page.locator('main').first().innerText())
+        .split(/[\t\n]+/)
+        .map((t) => t.replace(/ +/g, ' '))
+        .join('\n');
       expect(text, p).not.toMatch(
         /\b1 (clauses|others|other counterexamples|instructions|steps|runs|examples|counterexamples|seeds)\b/,
       );
@@ -626,7 +638,7 @@ describe('pages and small things', () => {
     await coverage.close();
   });
 
-  it('links the matrix sources to the commits they were read at', async () => {
+  it.skipIf(sampleMode())('links the matrix sources to the commits they were read at', async () => {
     const page = await open('/matrix');
     const commits = page.locator('table.kc-sources a[href^="https://github.com/"][href*="/commit/"]');
     expect(await commits.count()).toBeGreaterThan(0);

@@ -1,12 +1,14 @@
 // /spec: the contract's own address, which the docs plugin leaves without a page (its chapters live at
-// /spec/<chapter>). It sends the reader to the first chapter of the newest release, without JavaScript
-// too (a meta refresh), and says where the working copy is.
+// /spec/<chapter>). It sends the reader to the first chapter of the newest release with a meta refresh
+// (honoured on a full load, without JavaScript, and when the client router inserts it on a link to
+// /spec; one mechanism, so there is never a second navigation racing the first), and says where the
+// working copy is. A spec doc with `slug: /` would be hidden by this page (pages come before docs in
+// the routes), so no doc of the spec may take /spec.
 
-import React, { useEffect } from 'react';
+import React from 'react';
 import Head from '@docusaurus/Head';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
-import { useHistory } from '@docusaurus/router';
 import { useLatestVersion, useVersions, type GlobalVersion } from '@docusaurus/plugin-content-docs/client';
 
 /** The path of a version's first chapter. */
@@ -18,8 +20,6 @@ export default function SpecIndex(): React.ReactElement {
   const latest = useLatestVersion('spec');
   const current = useVersions('spec').find((v) => v.name === 'current' && !v.isLast);
   const target = mainDocPath(latest);
-  const history = useHistory();
-  useEffect(() => history.replace(target), [history, target]);
   return (
     <Layout title="The contract" description="The x86-64 kexec handoff contract">
       <Head>
