@@ -39,7 +39,9 @@ describe('outside the checkout (as after npm link)', () => {
     const { code, stdout, stderr } = await cli(['cite', 'k2p.gpr.zero']);
     expect(stderr).not.toMatch(STACK);
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toMatch(/^k2p\.gpr\.zero \(MUST\), kexec handoff contract /);
+    expect(stdout.split('\n')[0]).toMatch(
+      /^k2p\.gpr\.zero@\S+ \(MUST\), hash [0-9a-f]{8}, kexec handoff contract$/,
+    );
   });
 
   it('lint checks the shipped spec against its own lock', async () => {

@@ -40,7 +40,7 @@ describe('kexec-contract test', () => {
     expect(text).toContain('  FAIL s.rax.zero [wrong]');
     expect(text).toContain(`${VERDICT}:15: s.rax.zero fails for example "wrong" (${VERDICT}:19)`);
     expect(text).toContain('    expected: 0x0\n    actual:   0x5\n    seed:     1 (of 1, 2)');
-    expect(text).toMatch(/last 2 instructions \(first seed, \w+\):\n +0x100000 +mov \$5,%eax/);
+    expect(text).toMatch(/last 2 instructions \(first seed, \w+\):\n +0x100000 +movl \$5,%eax/);
     expect(text.trimEnd().split('\n').at(-1)).toBe('0 passed, 2 failed');
   });
 

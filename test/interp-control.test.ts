@@ -262,19 +262,20 @@ describe('stop reasons', () => {
 });
 
 describe('trace', () => {
+  // GAS text with the operand-size suffix, as the spec's sources spell instructions (`movl`, `pushq`).
   it('records rip, GAS text, changed items and memory written', async () => {
     const r = await run(`mov $5,%eax; push %rax; xor %ecx,%ecx; mov %ecx,%ds; hlt`, undefined, {
       trace: true,
     });
     const t = r.trace!;
     expect(t.map((s) => s.text)).toEqual([
-      'mov $5,%eax',
-      'push %rax',
-      'xor %ecx,%ecx',
-      'mov %ecx,%ds',
+      'movl $5,%eax',
+      'pushq %rax',
+      'xorl %ecx,%ecx',
+      'movl %ecx,%ds',
       'hlt',
     ]);
-    expect(t[0]).toEqual({ rip: BASE, text: 'mov $5,%eax', changed: { rax: 5n } });
+    expect(t[0]).toEqual({ rip: BASE, text: 'movl $5,%eax', changed: { rax: 5n } });
     expect(t[1].changed).toEqual({ rsp: 0x80000n - 8n });
     expect(t[1].mem).toEqual([{ addr: 0x80000n - 8n, size: 8, value: 5n }]);
     expect(t[2].changed).toEqual({ rflags: 0x46n });
@@ -289,12 +290,12 @@ describe('trace', () => {
       { trace: true },
     );
     expect(r.trace!.map((s) => s.text)).toEqual([
-      'movabs $0x8000000000000000,%rax',
-      'movabs $0x100000005,%rbx',
-      'mov $0xFFFFFFFFFFFFFFFF,%rcx',
-      'mov $5,%edx',
+      'movabsq $0x8000000000000000,%rax',
+      'movabsq $0x100000005,%rbx',
+      'movq $0xFFFFFFFFFFFFFFFF,%rcx',
+      'movl $5,%edx',
       'movq $0x3003,0x2020',
-      'movabs 0x100000001,%al',
+      'movabsb 0x100000001,%al',
     ]);
   });
 });

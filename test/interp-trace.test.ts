@@ -22,16 +22,16 @@ describe('a long traced run', () => {
     expect(r.traceOmitted).toBe(100_002 - DEFAULT_TRACE_KEEP);
     // The first half: from the first step on.
     expect(t[0]).toMatchObject({ rip: BASE, changed: { rcx: 50000n } });
-    expect(t[1]).toMatchObject({ text: 'dec %ecx', changed: { rcx: 49999n } });
-    expect(t[half - 1]).toMatchObject({ text: 'dec %ecx', changed: { rcx: 49000n } }); // step 1999
+    expect(t[1]).toMatchObject({ text: 'decl %ecx', changed: { rcx: 49999n } });
+    expect(t[half - 1]).toMatchObject({ text: 'decl %ecx', changed: { rcx: 49000n } }); // step 1999
     // The last half ends with the last steps, in order.
     expect(t.at(-1)).toMatchObject({ text: 'hlt' });
     expect(t.at(-2)!.text).toMatch(/^jn[ez] /);
-    expect(t.at(-3)).toMatchObject({ text: 'dec %ecx', changed: { rcx: 0n } });
-    expect(t.at(-5)).toMatchObject({ text: 'dec %ecx', changed: { rcx: 1n } });
+    expect(t.at(-3)).toMatchObject({ text: 'decl %ecx', changed: { rcx: 0n } });
+    expect(t.at(-5)).toMatchObject({ text: 'decl %ecx', changed: { rcx: 1n } });
     // The last half starts at step 100002 - 2000 (a jnz); dec number k leaves 50000 - k.
     expect(t[half]!.text).toMatch(/^jn[ez] /);
-    expect(t[half + 1]).toMatchObject({ text: 'dec %ecx', changed: { rcx: 998n } });
+    expect(t[half + 1]).toMatchObject({ text: 'decl %ecx', changed: { rcx: 998n } });
   });
 
   it('records the same rows as a trace kept whole', async () => {
@@ -69,7 +69,7 @@ describe('code run into zero-filled RAM', () => {
     expect(r.trace).toHaveLength(DEFAULT_TRACE_KEEP);
     expect(r.trace!.at(-1)).toMatchObject({
       rip: BASE + 1n + 2n * (300_000n - 2n),
-      text: 'add %al,(%rax)',
+      text: 'addb %al,(%rax)',
     });
   });
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { citationText, citedEdition, levelLabel, plainText, shortHash, wrap } from '../src/model/cite.ts';
+import {
+  citationText,
+  citedEdition,
+  levelLabel,
+  plainText,
+  shortHash,
+  toAscii,
+  wrap,
+  wrapFields,
+} from '../src/model/cite.ts';
 
 describe('citationText', () => {
   it('renders the ID, level, version, short hash, plain text and permalink', () => {
@@ -13,7 +22,7 @@ describe('citationText', () => {
     });
     expect(text).toBe(
       [
-        'k2p.gpr.zero (MUST), kexec handoff contract 1.0, hash 3f9a1c2b',
+        'k2p.gpr.zero@1.0 (MUST), hash 3f9a1c2b, kexec handoff contract',
         '',
         'Every general-purpose register except %rsp MUST hold zero when control',
         'reaches the entry point. Consumers that find a non-zero value were',
@@ -42,13 +51,48 @@ describe('citationText', () => {
     for (const line of lines) {
       if (line.length > 72) expect(line).not.toMatch(/\s/);
     }
-    expect(lines[0]).toBe('p2k.boot-params.alignment (SHOULD NOT), kexec handoff contract 0.1.0,');
-    expect(lines[1]).toBe('hash deadbeef');
+    expect(lines[0]).toBe('p2k.boot-params.alignment@0.1.0 (SHOULD NOT), hash deadbeef,');
+    expect(lines[1]).toBe('kexec handoff contract');
     // List items keep their marker and a hanging indent, without blank lines between items.
     const first = lines.findIndex((l) => l.startsWith('- first item'));
     expect(lines[first + 1]).toMatch(/^ {2}x/);
     expect(lines.find((l) => l.startsWith('- second item'))).toBe('- second item');
     expect(lines[lines.indexOf('- second item') - 1]).not.toBe('');
+  });
+
+  it('never splits a header field: a long ID keeps its hash whole on the next line', () => {
+    const text = citationText({
+      id: 'p2k.regs.kexec-tools',
+      level: 'informative',
+      text: 'Text.',
+      hash: 'sha256:8090d803ffff',
+      version: '1.1-draft',
+      permalink: 'https://kexec.example.org/spec/purgatory-to-kernel#p2k.regs.kexec-tools',
+    });
+    expect(text.split('\n').slice(0, 2)).toEqual([
+      'p2k.regs.kexec-tools@1.1-draft (informative), hash 8090d803,',
+      'kexec handoff contract',
+    ]);
+    expect(wrapFields(['a'.repeat(70) + ',', 'hash 12345678,'], 72)).toEqual([
+      'a'.repeat(70) + ',',
+      'hash 12345678,',
+    ]);
+    expect(wrapFields(['a'.repeat(80)], 72)).toEqual(['a'.repeat(80)]);
+  });
+
+  it('is ASCII only: typography is spelled out before wrapping', () => {
+    const text = citationText({
+      id: 'p2k.regs.in-kernel',
+      level: 'informative',
+      text: `r8\u2013r15 at 0x40\u20130x78 \u2014 \u201cquoted\u201d \u2018x\u2019, a\u00a0b \u2026 x \u2192 y, caf\u00e9 \u{1f600} ${'\u2014word '.repeat(20)}`,
+      hash: 'abcdef0123',
+      version: '1.0',
+      permalink: 'https://kexec.example.org/spec/p2k#p2k.regs.in-kernel',
+    });
+    expect(text).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(text).toContain('r8-r15 at 0x40-0x78 -- "quoted" \'x\', a b ... x -> y, cafe ?');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    expect(toAscii('plain ascii stays')).toBe('plain ascii stays');
   });
 
   it('marks retired IDs with their reason and replacement', () => {
@@ -63,7 +107,7 @@ describe('citationText', () => {
     });
     expect(text).toBe(
       [
-        'k2p.old.r10 (MUST), kexec handoff contract 1.0, hash 1234abcd',
+        'k2p.old.r10@1.0 (MUST), hash 1234abcd, kexec handoff contract',
         'RETIRED: this ID is no longer part of the contract.',
         '',
         'Register %r10 MUST hold the swap page address.',
@@ -150,9 +194,11 @@ describe('kexec-contract cite', () => {
     expect(clause).toBeDefined();
     const { code, out } = await run([clause.id]);
     expect(code).toBe(0);
-    expect(out.split('\n')[0]).toContain(
-      `${clause.id} (${levelLabel(clause.level)}), kexec handoff contract `,
+    const esc = (t: string) => t.replace(/[.()]/g, '\\$&');
+    expect(out.split('\n')[0]).toMatch(
+      new RegExp(`^${esc(clause.id)}@\\S+ ${esc(`(${levelLabel(clause.level)})`)}, hash [0-9a-f]{8},`),
     );
+    expect(out).toMatch(/^[\x20-\x7e\n]*$/);
     expect(out.trimEnd().split('\n').at(-1)).toMatch(
       new RegExp(`^https?://.*/spec/.*#${clause.id.replace(/\./g, '\\.')}$`),
     );

@@ -14,6 +14,7 @@ import CopyCitation from './CopyCitation.tsx';
 import LevelBadge, { VerdictBadge } from './LevelBadge.tsx';
 import { splitCheck } from './checks.ts';
 import { parseData, useSiteData } from './data.ts';
+import { agree, plural } from './plural.ts';
 
 interface ClauseData {
   clause: ClauseModel;
@@ -29,44 +30,42 @@ function useOptional<T>(hook: () => T): T | undefined {
   }
 }
 
-/** Rows of several checks side by side once a clause has many (16 GPRs fit in a few lines). */
+/** Checks per column once a clause has many (16 GPRs fit in a few lines on a wide screen). */
 function columnsFor(n: number): number {
   return n > 12 ? 3 : n > 6 ? 2 : 1;
 }
 
+/**
+ * The checks of a clause: one small table (item, expected) per column. The columns sit side by side
+ * and wrap below each other when the screen is narrow, so a phone gets one readable column instead of
+ * a wide table; each table is still a real table, read in order.
+ */
 export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactElement | null {
   if (clause.assertions.length === 0) {
     return clause.unchecked ? <p className="kc-unchecked">No machine check: {clause.unchecked}</p> : null;
   }
   const rows = clause.assertions.map((a) => ({ a, row: splitCheck(a.source, a.kind) }));
-  const cols = columnsFor(rows.length);
-  const height = Math.ceil(rows.length / cols);
-  const lines = Array.from({ length: height }, (_, r) =>
-    Array.from({ length: cols }, (_, c) => rows[c * height + r]).filter((x) => x !== undefined),
+  const height = Math.ceil(rows.length / columnsFor(rows.length));
+  const columns = Array.from({ length: Math.ceil(rows.length / height) }, (_, c) =>
+    rows.slice(c * height, (c + 1) * height),
   );
   return (
-    <table className="kc-checks">
-      <thead>
-        <tr>
-          {Array.from({ length: cols }, (_, c) => (
-            <React.Fragment key={c}>
-              <th className={c > 0 ? 'kc-col-gap' : undefined}>item</th>
+    <div className="kc-checks">
+      {columns.map((column, c) => (
+        <table key={c} className="kc-checks-table">
+          <thead>
+            <tr>
+              <th>item</th>
               <th>expected</th>
-            </React.Fragment>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {lines.map((line, r) => (
-          <tr key={r}>
-            {line.map(({ a, row }, c) => (
-              <React.Fragment key={c}>
-                <td
-                  className={`${c > 0 ? 'kc-col-gap' : ''} ${a.kind === 'undefined' ? 'kc-undefined-row' : ''}`}
-                >
+            </tr>
+          </thead>
+          <tbody>
+            {column.map(({ a, row }, r) => (
+              <tr key={r} className={a.kind === 'undefined' ? 'kc-undefined-row' : undefined}>
+                <td>
                   <code>{row.item}</code>
                 </td>
-                <td className={a.kind === 'undefined' ? 'kc-undefined-row' : undefined}>
+                <td>
                   {row.kind === 'undefined' ? (
                     <span className="kc-badge kc-level-undefined">undefined</span>
                   ) : (
@@ -77,12 +76,12 @@ export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactEle
                   )}
                   {row.comment && <span className="kc-comment"> {row.comment}</span>}
                 </td>
-              </React.Fragment>
+              </tr>
             ))}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+          </tbody>
+        </table>
+      ))}
+    </div>
   );
 }
 
@@ -129,7 +128,8 @@ export function ClauseRuns({
       {others.length > 0 && (
         <details>
           <summary className="kc-muted">
-            {others.length} other counterexample{others.length === 1 ? '' : 's'} of stage {stage} hold it
+            {plural(others.length, 'other counterexample')} of stage {stage}{' '}
+            {agree(others.length, 'holds', 'hold')} it
           </summary>
           <ul className="kc-inline-list">{others.map(item)}</ul>
         </details>

@@ -11,6 +11,7 @@ import { exampleAnchor } from '../site/ids.ts';
 import { VerdictBadge } from './LevelBadge.tsx';
 import TraceViewer from './TraceViewer.tsx';
 import { parseData, useSiteData } from './data.ts';
+import { agree, plural } from './plural.ts';
 
 interface ExampleData {
   example: ExampleModel;
@@ -28,65 +29,105 @@ function ClauseLink({ id }: { id: string }): React.ReactElement {
   );
 }
 
+/** What a run's outcome means for its kind: a counterexample that fails as it names is a success. */
+function RunBadge({ run, counter }: { run?: ExampleRun; counter: boolean }): React.ReactElement {
+  if (!run) return <span className="kc-badge kc-fail">not run</span>;
+  if (counter) {
+    return run.ok ? (
+      <span
+        className="kc-badge kc-fail-intended"
+        title="The checks catch it: it fails exactly the clauses it names"
+      >
+        fails as intended
+      </span>
+    ) : (
+      <span className="kc-badge kc-fail" title="It does not fail exactly the clauses it names">
+        does not fail as intended
+      </span>
+    );
+  }
+  return run.ok ? (
+    <span className="kc-badge kc-pass">behaves as specified</span>
+  ) : (
+    <span className="kc-badge kc-fail">FAILS</span>
+  );
+}
+
 export function VerdictTable({ run, violates }: { run: ExampleRun; violates: string[] }): React.ReactElement {
   return (
-    <table className="kc-verdicts">
-      <thead>
-        <tr>
-          <th>clause</th>
-          <th>verdict</th>
-          <th>failures: expected vs actual</th>
-        </tr>
-      </thead>
-      <tbody>
-        {run.verdicts.map((v) => {
-          const failures = v.assertions.filter((a) => !a.held);
-          const intended = !v.held && violates.includes(v.clause);
-          return (
-            <tr
-              key={v.clause}
-              className={v.held ? undefined : intended ? 'kc-row-violated' : 'kc-row-failed'}
-            >
-              <td>
-                <ClauseLink id={v.clause} />
-              </td>
-              <td>
-                <VerdictBadge held={v.held} intended={intended} />
-                {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected</strong>}
-              </td>
-              <td>
-                {failures.map((a, i) => (
-                  <div key={i} className="kc-failure">
-                    <code>{a.source}</code>
-                    {a.expected !== undefined && (
-                      <>
-                        {' '}
-                        expected <code>{a.expected}</code>, actual{' '}
-                        <code className="kc-actual">{a.actual}</code>
-                      </>
-                    )}
-                    {a.message && <span className="kc-comment"> {a.message}</span>}
-                    {a.seed !== undefined && <span className="kc-muted"> (seed {a.seed})</span>}
-                  </div>
-                ))}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <div className="kc-table-scroll">
+      <table className="kc-verdicts">
+        <thead>
+          <tr>
+            <th>clause</th>
+            <th>verdict</th>
+            <th>failures: expected vs actual</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.verdicts.map((v) => {
+            const failures = v.assertions.filter((a) => !a.held);
+            const intended = !v.held && violates.includes(v.clause);
+            return (
+              <tr
+                key={v.clause}
+                className={v.held ? undefined : intended ? 'kc-row-violated' : 'kc-row-failed'}
+              >
+                <td>
+                  <ClauseLink id={v.clause} />
+                </td>
+                <td>
+                  <VerdictBadge held={v.held} intended={intended} />
+                  {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected</strong>}
+                </td>
+                <td>
+                  {failures.map((a, i) => (
+                    <div key={i} className="kc-failure">
+                      <code>{a.source}</code>
+                      {a.expected !== undefined && (
+                        <>
+                          {' '}
+                          expected <code>{a.expected}</code>, actual{' '}
+                          <code className="kc-actual">{a.actual}</code>
+                        </>
+                      )}
+                      {a.message && <span className="kc-comment"> {a.message}</span>}
+                      {a.seed !== undefined && <span className="kc-muted"> (seed {a.seed})</span>}
+                    </div>
+                  ))}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
 /** The trace, rendered only while open: a chapter has dozens of runs and most readers open few. */
-function TraceDetails({ run, open }: { run: ExampleRun; open: boolean }): React.ReactElement {
+function TraceDetails({
+  run,
+  open,
+  name,
+}: {
+  run: ExampleRun;
+  open: boolean;
+  name: string;
+}): React.ReactElement {
   const [shown, setShown] = useState(open);
   const steps = run.trace.length + (run.traceOmitted ?? 0);
   return (
     <details className="kc-trace-details" open={open} onToggle={(e) => setShown(e.currentTarget.open)}>
-      <summary>Trace ({steps} instructions)</summary>
+      <summary>Trace ({plural(steps, 'instruction')})</summary>
       {shown && (
-        <TraceViewer trace={run.trace} final={run.final} stop={run.stop} omitted={run.traceOmitted} />
+        <TraceViewer
+          trace={run.trace}
+          final={run.final}
+          stop={run.stop}
+          omitted={run.traceOmitted}
+          label={name}
+        />
       )}
     </details>
   );
@@ -110,13 +151,7 @@ export default function Example(props: { data: string | ExampleData }): React.Re
         <strong>{example.name}</strong>
         <span className="kc-stage">stage {example.stage}</span>
         {example.impl && <span className="kc-stage">models {example.impl}</span>}
-        {run ? (
-          <span className={`kc-badge ${run.ok ? 'kc-pass' : 'kc-fail'}`}>
-            {run.ok ? 'behaves as specified' : 'FAILS'}
-          </span>
-        ) : (
-          <span className="kc-badge kc-fail">not run</span>
-        )}
+        <RunBadge run={run} counter={counter} />
       </header>
       {counter && (
         <p className="kc-violates">
@@ -136,9 +171,11 @@ export default function Example(props: { data: string | ExampleData }): React.Re
         <>
           <p className="kc-run">
             Ran on <code>{run.engine}</code>
-            {run.verdicts[0] ? ` with seeds ${run.verdicts[0].seeds.join(', ')}` : ''}: stopped by{' '}
-            <code>{run.stop.reason}</code> at <code>{run.stop.rip}</code>
-            {run.steps !== undefined ? ` after ${run.steps} instructions` : ''}.
+            {run.verdicts[0]
+              ? ` with ${agree(run.verdicts[0].seeds.length, 'seed', 'seeds')} ${run.verdicts[0].seeds.join(', ')}`
+              : ''}
+            : stopped by <code>{run.stop.reason}</code> at <code>{run.stop.rip}</code>
+            {run.steps !== undefined ? ` after ${plural(run.steps, 'instruction')}` : ''}.
           </p>
           <VerdictTable run={run} violates={example.violates} />
           {run.serial && (
@@ -147,7 +184,7 @@ export default function Example(props: { data: string | ExampleData }): React.Re
               <pre>{run.serial}</pre>
             </div>
           )}
-          <TraceDetails run={run} open={!counter} />
+          <TraceDetails run={run} open={!counter} name={example.name} />
         </>
       )}
     </section>

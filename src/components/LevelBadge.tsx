@@ -12,7 +12,7 @@ export function VerdictBadge({ held, intended }: { held: boolean; intended?: boo
   if (held) return <span className="kc-badge kc-pass">pass</span>;
   return (
     <span className={`kc-badge ${intended ? 'kc-fail-intended' : 'kc-fail'}`}>
-      {intended ? 'fails (as intended)' : 'fail'}
+      {intended ? 'fails as intended' : 'fail'}
     </span>
   );
 }

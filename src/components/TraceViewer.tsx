@@ -1,10 +1,11 @@
 // Step through the instructions an example executed (recorded at build time), with the items each
 // step changed highlighted, ending in the final state the clauses were checked against.
 
-import React, { useEffect, useMemo, useRef, useState } from 'react';
+import React, { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TraceRow } from '../model/types.ts';
 import { GPRS } from '../runner/types.ts';
 import { REGISTER_BITS } from '../model/constants.ts';
+import { plural } from './plural.ts';
 
 /** The single-bit RFLAGS flags, from the one bit table in src/model/constants.ts. */
 const FLAGS: [number, string][] = REGISTER_BITS.rflags
@@ -51,7 +52,21 @@ export interface TraceViewerProps {
   stop?: { reason: string; rip: string; message: string };
   /** Steps left out of the middle of a long trace (the trace keeps its first and last halves). */
   omitted?: number;
+  /** What ran (the example's name), for the viewer's accessible name. */
+  label?: string;
 }
+
+/** Keys that move through the trace, by the number of steps they move (Infinity: to the end). */
+const KEY_STEPS: Record<string, number> = {
+  ArrowRight: 1,
+  ArrowDown: 1,
+  ArrowLeft: -1,
+  ArrowUp: -1,
+  PageDown: 10,
+  PageUp: -10,
+  Home: -Infinity,
+  End: Infinity,
+};
 
 /** The value of every shown item after `step` (-1 = at entry, when only never-changed items are known). */
 function valuesAt(
@@ -72,7 +87,13 @@ function valuesAt(
   return out;
 }
 
-export default function TraceViewer({ trace, final, stop, omitted }: TraceViewerProps): React.ReactElement {
+export default function TraceViewer({
+  trace,
+  final,
+  stop,
+  omitted,
+  label,
+}: TraceViewerProps): React.ReactElement {
   // Positions 0..n-1: after instruction i; n: the final state.
   const n = trace.length;
   const [pos, setPos] = useState(0);
@@ -87,6 +108,8 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
   const shown = all ? keys : keys.filter((k) => ORDER.includes(k) || touched.has(k));
   const hidden = keys.length - keys.filter((k) => ORDER.includes(k) || touched.has(k)).length;
   const go = (p: number) => setPos(Math.max(0, Math.min(n, p)));
+  const id = useId();
+  const rowId = (i: number) => `${id}-row-${i}`;
   const gapAfter = omitted ? Math.floor(n / 2) - 1 : -1;
   const total = n + (omitted ?? 0);
   /** The 1-based number of recorded row i in the whole run (rows after the gap skip the omitted steps). */
@@ -105,16 +128,18 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
     }
   }, [pos]);
 
+  // Keyboard: the instruction list is one tab stop (a listbox whose active option is the current step);
+  // the arrow keys, Page Up/Down, Home and End step from anywhere inside the viewer.
   return (
     <div
       className="kc-trace"
-      tabIndex={0}
+      role="group"
+      aria-label={label ? `Trace of ${label}` : 'Trace'}
       onKeyDown={(e) => {
-        const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-        if (step !== 0) {
-          go(pos + step);
-          e.preventDefault();
-        }
+        const step = KEY_STEPS[e.key];
+        if (step === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
+        go(step === Infinity ? n : step === -Infinity ? 0 : pos + step);
+        e.preventDefault();
       }}
     >
       <div className="kc-trace-controls">
@@ -124,6 +149,7 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
           onClick={() => go(0)}
           disabled={pos === 0}
           aria-label="First step"
+          aria-keyshortcuts="Home"
         >
           « first
         </button>
@@ -133,6 +159,7 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
           onClick={() => go(pos - 1)}
           disabled={pos === 0}
           aria-label="Previous step"
+          aria-keyshortcuts="ArrowLeft"
         >
           ◀ prev
         </button>
@@ -142,6 +169,7 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
           onClick={() => go(pos + 1)}
           disabled={atEnd}
           aria-label="Next step"
+          aria-keyshortcuts="ArrowRight"
         >
           next ▶
         </button>
@@ -151,18 +179,34 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
           onClick={() => go(n)}
           disabled={atEnd}
           aria-label="Final state"
+          aria-keyshortcuts="End"
         >
           final »
         </button>
         <span className="kc-trace-pos" aria-live="polite">
-          {atEnd ? `final state (${total} instructions)` : `step ${number(pos)} of ${total}`}
+          {atEnd ? `final state (${plural(total, 'instruction')})` : `step ${number(pos)} of ${total}`}
         </span>
       </div>
+      <p className="kc-trace-keys" id={`${id}-keys`}>
+        Keys: <kbd>←</kbd> <kbd>→</kbd> (or <kbd>↑</kbd> <kbd>↓</kbd>) step, <kbd>Home</kbd> / <kbd>End</kbd>{' '}
+        go to the first step / the final state. Click or select a row to jump to it.
+      </p>
       <div className="kc-trace-panes">
-        <ol className="kc-trace-list" ref={list}>
+        <ol
+          className="kc-trace-list"
+          ref={list}
+          role="listbox"
+          tabIndex={0}
+          aria-label="Executed instructions"
+          aria-describedby={`${id}-keys`}
+          aria-activedescendant={rowId(atEnd ? n : pos)}
+        >
           {trace.map((row, i) => (
             <React.Fragment key={i}>
               <li
+                id={rowId(i)}
+                role="option"
+                aria-selected={i === pos}
                 value={number(i)}
                 className={i === pos ? 'kc-trace-current' : i < pos ? 'kc-trace-done' : undefined}
                 onClick={() => go(i)}
@@ -170,13 +214,19 @@ export default function TraceViewer({ trace, final, stop, omitted }: TraceViewer
                 <code className="kc-trace-rip">{row.rip}</code> <code>{row.text}</code>
               </li>
               {i === gapAfter && (
-                <li className="kc-trace-gap" aria-label="steps left out">
-                  … {omitted} steps left out of this long run …
+                <li className="kc-trace-gap" role="option" aria-selected={false} aria-disabled="true">
+                  … {plural(omitted ?? 0, 'step')} left out of this long run …
                 </li>
               )}
             </React.Fragment>
           ))}
-          <li className={atEnd ? 'kc-trace-current' : undefined} onClick={() => go(n)}>
+          <li
+            id={rowId(n)}
+            role="option"
+            aria-selected={atEnd}
+            className={atEnd ? 'kc-trace-current' : undefined}
+            onClick={() => go(n)}
+          >
             <em>
               stop: {stop ? `${stop.reason} at ${stop.rip}` : 'end'}
               {stop?.message ? ` (${stop.message})` : ''}

@@ -12,13 +12,15 @@ export function registerGas(Prism: Prism): void {
       { pattern: /#.*/, greedy: true },
     ],
     string: { pattern: /"(?:\\.|[^"\\\r\n])*"/, greedy: true },
-    label: { pattern: /^\s*[A-Za-z_.$][\w.$]*:/m, alias: 'function' },
+    // Symbolic labels and GNU as numeric local labels (`1:`), the latter referenced as `1b` / `1f`.
+    label: { pattern: /^\s*(?:[A-Za-z_.$][\w.$]*|\d+):/m, alias: 'function' },
+    'local-label': { pattern: /\b\d+[bf]\b/, alias: 'function' },
     directive: { pattern: /(^|\s)\.[A-Za-z_][\w]*/, lookbehind: true, alias: 'keyword' },
     register: { pattern: /%[a-z][a-z0-9]*(?::[a-z0-9]+)?/i, alias: 'variable' },
     immediate: { pattern: /\$(?:0x[\da-f]+|0b[01]+|-?\d+|[A-Za-z_.][\w.]*)/i, alias: 'number' },
     number: /\b(?:0x[\da-f]+|0b[01]+|\d+)\b/i,
     mnemonic: {
-      pattern: /(^\s*(?:[A-Za-z_.$][\w.$]*:\s*)?)[a-z][a-z0-9]*\b/im,
+      pattern: /(^\s*(?:(?:[A-Za-z_.$][\w.$]*|\d+):\s*)?)[a-z][a-z0-9]*\b/im,
       lookbehind: true,
       alias: 'keyword',
     },

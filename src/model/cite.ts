@@ -142,26 +142,95 @@ export function plainText(markdown: string, width = CITATION_WIDTH): string[] {
 }
 
 /**
- * The citation: a header naming the clause, its level, the spec version and short hash; the clause
- * text; for retired IDs why and what replaced it; the permalink. Ends with a newline.
+ * Typographic characters a clause may use, spelled in ASCII: a citation is pasted into mail and
+ * terminals, where only ASCII is safe.
+ */
+const ASCII: Record<string, string> = {
+  '\u2010': '-',
+  '\u2011': '-',
+  '\u2012': '-',
+  '\u2013': '-',
+  '\u2014': '--',
+  '\u2015': '--',
+  '\u2212': '-',
+  '\u2018': "'",
+  '\u2019': "'",
+  '\u201c': '"',
+  '\u201d': '"',
+  '\u2026': '...',
+  '\u2022': '-',
+  '\u00b7': '.',
+  '\u00d7': 'x',
+  '\u2190': '<-',
+  '\u2192': '->',
+  '\u2194': '<->',
+  '\u21d2': '=>',
+  '\u2264': '<=',
+  '\u2265': '>=',
+  '\u2260': '!=',
+  '\u00a0': ' ',
+  '\u202f': ' ',
+  '\u2009': ' ',
+  '\u00a7': 'S',
+};
+
+/** `s` in ASCII: known typography spelled out, accents dropped, anything else as `?`. */
+export function toAscii(s: string): string {
+  return s
+    .replace(/[\u0080-\u{10ffff}]/gu, (ch) => ASCII[ch] ?? ch)
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[\u0080-\u{10ffff}]/gu, '?');
+}
+
+/**
+ * The header fields of a citation, each kept whole on one line: `ID@version (LEVEL),`, `hash XXXXXXXX,`
+ * and the document. Most identifying first: when the header wraps, the first line still names the
+ * clause, the version and the content it quotes.
+ */
+export function citationHeader(c: Pick<CitationSource, 'id' | 'level' | 'version' | 'hash'>): string[] {
+  return [
+    `${c.id}@${c.version} (${levelLabel(c.level)}),`,
+    `hash ${shortHash(c.hash)},`,
+    'kexec handoff contract',
+  ];
+}
+
+/** Greedy wrap of whole fields (a field is never split, even when it alone is wider than `width`). */
+export function wrapFields(fields: string[], width = CITATION_WIDTH): string[] {
+  const lines: string[] = [];
+  for (const field of fields) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + field.length <= width) lines[last] += ' ' + field;
+    else lines.push(field);
+  }
+  return lines;
+}
+
+/**
+ * The citation: a header naming the clause and the spec version it is cited at (`ID@version`), its
+ * level and short hash; the clause text; for retired IDs why and what replaced it; the permalink.
+ * ASCII only, ends with a newline.
  */
 export function citationText(c: CitationSource, width = CITATION_WIDTH): string {
-  const header = `${c.id} (${levelLabel(c.level)}), kexec handoff contract ${c.version}, hash ${shortHash(c.hash)}`;
-  const lines = wrap(header, width);
+  const lines = wrapFields(citationHeader(c), width);
   if (c.retired) lines.push('RETIRED: this ID is no longer part of the contract.');
   lines.push('');
-  lines.push(...plainText(c.text, width));
+  // Spelled in ASCII before wrapping, so that `--` or `...` cannot push a line past the width.
+  lines.push(...plainText(toAscii(c.text), width));
   if (c.retired) {
     lines.push('');
     const why = [
-      c.retired.reason ? `Retired: ${inlinePlain(c.retired.reason).replace(/\.?\s*$/, '.')}` : 'Retired.',
+      c.retired.reason
+        ? `Retired: ${inlinePlain(toAscii(c.retired.reason)).replace(/\.?\s*$/, '.')}`
+        : 'Retired.',
       c.retired.replacement ? `Replaced by ${c.retired.replacement}.` : 'No replacement.',
     ].join(' ');
     lines.push(...wrap(why, width));
   }
   lines.push('');
   lines.push(c.permalink);
-  return lines.join('\n') + '\n';
+  return toAscii(lines.join('\n') + '\n');
 }
 
 /** Absolute permalink: site URL + base URL + page path + '#' + clause ID (paths joined with one slash). */

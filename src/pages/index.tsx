@@ -8,6 +8,13 @@ import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import { plainText } from '../model/cite.ts';
 import LevelBadge from '../components/LevelBadge.tsx';
 import { useSiteData } from '../components/data.ts';
+import { plural } from '../components/plural.ts';
+import { useLatestVersion, useVersions, type GlobalVersion } from '@docusaurus/plugin-content-docs/client';
+
+/** The path of a spec version's first chapter. */
+function mainDocPath(version: GlobalVersion): string {
+  return version.docs.find((d) => d.id === version.mainDocId)?.path ?? version.path;
+}
 
 /** The first sentence of a clause's prose, as plain text. */
 function firstSentence(markdown: string): string {
@@ -25,6 +32,10 @@ const SENTENCE_MAX = 90;
 export default function Home(): React.ReactElement {
   const { siteConfig } = useDocusaurusContext();
   const { summary, headline, version } = useSiteData();
+  // The navbar's version menu defaults to the newest release; the results below are the working copy's.
+  const latest = useLatestVersion('spec');
+  const current = useVersions('spec').find((v) => v.name === 'current');
+  const released = latest.name !== 'current' ? latest : undefined;
   const runs = summary.passed + summary.failed;
   const green = summary.failed === 0 && runs > 0;
   return (
@@ -84,13 +95,25 @@ export default function Home(): React.ReactElement {
                     : 'This build has failures'}
               </h2>
               <p className="kc-summary-big">
-                {summary.passed} / {runs} runs behaved as specified
+                {summary.passed} of {plural(runs, 'run')} behaved as specified
               </p>
               <table>
                 <tbody>
-                  <tr>
-                    <th>spec version</th>
-                    <td>{version}</td>
+                  {released && (
+                    <tr data-version="release">
+                      <th>newest release</th>
+                      <td>
+                        <Link to={mainDocPath(released)}>{released.label}</Link> (the version menu's default)
+                      </td>
+                    </tr>
+                  )}
+                  <tr data-version="checked">
+                    <th>{released ? 'these results' : 'spec version'}</th>
+                    <td>
+                      {released ? 'working copy ' : ''}
+                      {current ? <Link to={mainDocPath(current)}>{version}</Link> : version}
+                      {released ? ' (unreleased)' : ''}
+                    </td>
                   </tr>
                   <tr>
                     <th>clauses</th>

@@ -6,6 +6,7 @@ import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import type { CoverageRow, Summary } from '../../site/data.ts';
 import LevelBadge, { VerdictBadge } from '../LevelBadge.tsx';
+import { agree, plural } from '../plural.ts';
 
 type Run = CoverageRow['examples'][number];
 
@@ -20,7 +21,9 @@ function Runs({ runs, fold }: { runs: Run[]; fold?: boolean }): React.ReactEleme
         {aimed.length > 0 ? <Runs runs={aimed} /> : <span className="kc-muted">none aimed at it</span>}
         {rest.length > 0 && (
           <details>
-            <summary className="kc-muted">{rest.length} others hold it</summary>
+            <summary className="kc-muted">
+              {plural(rest.length, 'other')} {agree(rest.length, 'holds', 'hold')} it
+            </summary>
             <Runs runs={rest} />
           </details>
         )}
@@ -57,24 +60,32 @@ export default function CoveragePage({
       <main className="container margin-vert--lg kc-wide">
         <h1>Coverage and traceability</h1>
         <p>
-          {summary.clauses} clauses, {summary.checked} with a machine check; {summary.examples} examples and{' '}
-          {summary.counterexamples} counterexamples ran in this build. <strong>{gaps}</strong> clause
-          {gaps === 1 ? '' : 's'} lack a check or an example (highlighted).
+          {plural(summary.clauses, 'clause')}, {summary.checked} with a machine check;{' '}
+          {plural(summary.examples, 'example')} and {plural(summary.counterexamples, 'counterexample')} ran in
+          this build. <strong>{gaps}</strong> {agree(gaps, 'clause lacks', 'clauses lack')} a check or an
+          example (highlighted).
         </p>
-        <table className="kc-coverage">
-          <thead>
-            <tr>
-              <th>clause</th>
-              <th>level</th>
-              <th>checks</th>
-              <th>examples</th>
-              <th>counterexamples aimed at it</th>
+        {/* On a phone each row becomes a card (labels from data-label, see custom.css); the explicit roles
+            keep it a table for screen readers when CSS changes the cells' display. */}
+        <table className="kc-coverage" role="table">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th role="columnheader">clause</th>
+              <th role="columnheader">level</th>
+              <th role="columnheader">checks</th>
+              <th role="columnheader">examples</th>
+              <th role="columnheader">counterexamples aimed at it</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {rows.map((r) => (
-              <tr key={r.id} id={`coverage-${r.id}`} className={r.gaps.length > 0 ? 'kc-gap' : undefined}>
-                <td>
+              <tr
+                role="row"
+                key={r.id}
+                id={`coverage-${r.id}`}
+                className={r.gaps.length > 0 ? 'kc-gap' : undefined}
+              >
+                <td role="cell" data-label="clause">
                   <Link to={r.href}>
                     <code>{r.id}</code>
                   </Link>
@@ -84,10 +95,10 @@ export default function CoveragePage({
                     </div>
                   ))}
                 </td>
-                <td>
+                <td role="cell" data-label="level">
                   <LevelBadge level={r.level} />
                 </td>
-                <td>
+                <td role="cell" data-label="checks">
                   {r.checks.length === 0 && r.undefinedItems.length === 0 ? (
                     <span className="kc-muted">none</span>
                   ) : (
@@ -103,10 +114,10 @@ export default function CoveragePage({
                     </div>
                   )}
                 </td>
-                <td>
+                <td role="cell" data-label="examples">
                   <Runs runs={r.examples} />
                 </td>
-                <td>
+                <td role="cell" data-label="counterexamples aimed at it">
                   <Runs runs={r.counterexamples} fold />
                 </td>
               </tr>

@@ -6,6 +6,24 @@ import React from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
 import type { Matrix } from '../../site/data.ts';
+import { linkCommits, linkSources, type Piece } from './sources.ts';
+
+/** Text with its links (external: the repositories the models were read from). */
+function Pieces({ pieces }: { pieces: Piece[] }): React.ReactElement {
+  return (
+    <>
+      {pieces.map((p, i) =>
+        typeof p === 'string' ? (
+          <React.Fragment key={i}>{p}</React.Fragment>
+        ) : (
+          <a key={i} href={p.href}>
+            <code>{p.text}</code>
+          </a>
+        ),
+      )}
+    </>
+  );
+}
 
 const SYMBOL = { conforms: '✓', violates: '✗', 'n/a': '·' } as const;
 const LABEL = { conforms: 'conforms', violates: 'violates', 'n/a': 'not applicable' } as const;
@@ -37,85 +55,99 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
         {data.implementations.length === 0 ? (
           <p className="kc-muted">No implementations are listed in spec/implementations.yaml.</p>
         ) : (
-          <div className="kc-scroll">
+          <>
             <p className="kc-legend kc-small">
               <span>✓ conforms</span>
               <span>✗ violates</span>
               <span>· not applicable (no model on that stage)</span>
             </p>
-            <table className="kc-matrix">
-              <thead>
-                <tr>
-                  <th rowSpan={2} className="kc-impl">
-                    implementation
-                  </th>
-                  {stageGroups(data.clauses.map((c) => c.stage)).map((g, i) => (
-                    <th key={i} colSpan={g.span} className="kc-stage-head">
-                      stage {g.stage}
+            <div className="kc-table-scroll">
+              <table className="kc-matrix">
+                <thead>
+                  <tr>
+                    <th rowSpan={2} className="kc-impl">
+                      implementation
                     </th>
-                  ))}
-                </tr>
-                <tr>
-                  {data.clauses.map((c) => (
-                    <th key={c.id} className="kc-matrix-col">
-                      <Link to={c.href}>
-                        <code>{c.id}</code>
-                      </Link>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.implementations.map((impl, i) => (
-                  <tr key={impl.id} data-impl={impl.id}>
-                    <th className="kc-impl" title={[impl.version, impl.source].filter(Boolean).join('\n')}>
-                      {impl.name}
-                      <div className="kc-muted kc-small">
-                        <code>{impl.id}</code>
-                      </div>
-                    </th>
-                    {data.cells[i].map((cell, j) => (
-                      <td
-                        key={data.clauses[j].id}
-                        className={`kc-cell kc-cell-${cell.state === 'n/a' ? 'na' : cell.state}`}
-                      >
-                        {cell.state === 'n/a' ? (
-                          <span title={LABEL['n/a']} aria-label={LABEL['n/a']}>
-                            {SYMBOL['n/a']}
-                          </span>
-                        ) : (
-                          <Link
-                            to={cell.href}
-                            title={`${LABEL[cell.state]}: example ${cell.example}`}
-                            aria-label={`${LABEL[cell.state]} (${cell.example})`}
-                          >
-                            {SYMBOL[cell.state]}
-                          </Link>
-                        )}
-                      </td>
+                    {stageGroups(data.clauses.map((c) => c.stage)).map((g, i) => (
+                      <th key={i} colSpan={g.span} className="kc-stage-head">
+                        stage {g.stage}
+                      </th>
                     ))}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-            <h2>Sources</h2>
-            <table className="kc-small">
-              <tbody>
-                {data.implementations.map((impl) => (
-                  <tr key={impl.id}>
-                    <th>
-                      <code>{impl.id}</code>
-                    </th>
-                    <td>{impl.name}</td>
-                    <td>
-                      <code>{impl.version}</code>
-                    </td>
-                    <td>{impl.source}</td>
+                  <tr>
+                    {data.clauses.map((c) => (
+                      <th key={c.id} className="kc-matrix-col">
+                        <Link to={c.href}>
+                          <code>{c.id}</code>
+                        </Link>
+                      </th>
+                    ))}
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {data.implementations.map((impl, i) => (
+                    <tr key={impl.id} data-impl={impl.id}>
+                      <th className="kc-impl" title={[impl.version, impl.source].filter(Boolean).join('\n')}>
+                        {impl.name}
+                        <div className="kc-muted kc-small">
+                          <code>{impl.id}</code>
+                        </div>
+                      </th>
+                      {data.cells[i].map((cell, j) => (
+                        <td
+                          key={data.clauses[j].id}
+                          className={`kc-cell kc-cell-${cell.state === 'n/a' ? 'na' : cell.state}`}
+                        >
+                          {cell.state === 'n/a' ? (
+                            <span title={LABEL['n/a']} aria-label={LABEL['n/a']}>
+                              {SYMBOL['n/a']}
+                            </span>
+                          ) : (
+                            <Link
+                              to={cell.href}
+                              title={`${LABEL[cell.state]}: example ${cell.example}`}
+                              aria-label={`${LABEL[cell.state]} (${cell.example})`}
+                            >
+                              {SYMBOL[cell.state]}
+                            </Link>
+                          )}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <h2>Sources</h2>
+            <p className="kc-small">
+              The commit each model was read at, and the files it follows, in the repository the
+              implementation comes from.
+            </p>
+            <div className="kc-table-scroll">
+              <table className="kc-small kc-sources">
+                <thead>
+                  <tr>
+                    <th>implementation</th>
+                    <th>name</th>
+                    <th>read at</th>
+                    <th>files</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.implementations.map((impl) => (
+                    <tr key={impl.id}>
+                      <th>
+                        <code>{impl.id}</code>
+                      </th>
+                      <td>{impl.name}</td>
+                      <td>{impl.version && <Pieces pieces={linkCommits(impl.version)} />}</td>
+                      <td>{impl.source && <Pieces pieces={linkSources(impl.source, impl.version)} />}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
         )}
       </main>
     </Layout>

@@ -64,16 +64,26 @@ function hasMisprintedNumber(ins: Instruction): boolean {
   return false;
 }
 
+/**
+ * A GAS formatter that prints the operand-size suffix (`pushq`, `movl`), as the spec's AT&T sources
+ * spell their instructions, so a trace line reads like the line it came from.
+ */
+function gasFormatter(): Formatter {
+  const f = new Formatter(FormatterSyntax.Gas);
+  f.gasShowMnemonicSizeSuffix = true;
+  return f;
+}
+
 /** GAS text of an instruction, every number exact. */
 function format(ins: Instruction): string {
   if (hasMisprintedNumber(ins)) {
     if (!exactFormatter) {
-      exactFormatter = new Formatter(FormatterSyntax.Gas);
+      exactFormatter = gasFormatter();
       exactFormatter.smallHexNumbersInDecimal = false;
     }
     return exactFormatter.format(ins);
   }
-  formatter ??= new Formatter(FormatterSyntax.Gas);
+  formatter ??= gasFormatter();
   return formatter.format(ins);
 }
 
