@@ -9,7 +9,8 @@ import {
 } from '../src/runner/differential/compare.ts';
 import { baseState } from '../src/runner/differential/world.ts';
 import { SparseMemory } from '../src/runner/memory.ts';
-import type { CpuState, EngineName, RunResult, Stop } from '../src/runner/types.ts';
+import type { EngineName, RunResult, Stop } from '../src/runner/types.ts';
+import type { CpuState } from '../src/x86/registers.ts';
 
 function result(engine: EngineName, stop: Stop, edit: (s: CpuState) => void = () => {}): RunResult {
   const state = baseState();

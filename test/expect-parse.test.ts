@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe as group, expect, it } from 'vitest';
 import { parseAssertion, parseExpectBlock, parseExpression, type Expr } from '../src/model/expect/index.ts';
-import { CONSTANTS, constantValue, describe, hex } from '../src/model/constants.ts';
+import { CONSTANTS, constantValue } from '../src/model/constants.ts';
+import { describe } from '../src/x86/bits.ts';
+import { hex } from '../src/x86/hex.ts';
 
 /** The AST of a line that must parse. */
 function ast(line: string, symbols?: string[]) {

@@ -15,7 +15,7 @@ import { assemble } from '../runner/assemble.ts';
 import { getEngine } from '../runner/engines.ts';
 import { SparseMemory, type PhysicalMemory } from '../runner/memory.ts';
 import { linkObject, type LinkedObject, type RelObject } from '../runner/object/index.ts';
-import { setStateItem, stateItems } from '../runner/state-items.ts';
+import { setStateItem, stateItems } from '../x86/items.ts';
 import type { EngineName, RunResult, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import { AdapterError, type Adapter, type CallerSetup, type StageContext } from './adapter.ts';

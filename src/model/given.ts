@@ -6,10 +6,11 @@
 
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
 import { loadCode, baselineWorld, loadedSegment } from '../runner/world.ts';
-import { setStateItem } from '../runner/state-items.ts';
+import { STATE_ITEM_EXAMPLES, canonicalItemName, setStateItem } from '../x86/items.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
-import { GPRS, SEGMENT_REGISTERS, type World } from '../runner/types.ts';
-import { hex } from './constants.ts';
+import type { World } from '../runner/types.ts';
+import { GPRS, SEGMENT_REGISTERS } from '../x86/registers.ts';
+import { hex } from '../x86/hex.ts';
 import type { Expr } from './expect/ast.ts';
 import { parseExpression } from './expect/parser.ts';
 import { didYouMean, isReservedName } from './expect/names.ts';
@@ -84,23 +85,8 @@ const PAGE = 4096n;
 /** RFLAGS bits garbage may set: the status flags (CF PF AF ZF SF OF). Bit 1 is always one. */
 const RFLAGS_GARBAGE = 0x8d5n;
 
-const SEG_ITEM = /^(cs|ds|es|fs|gs|ss|ldtr|tr)\.(selector|base|limit|attributes)$/;
-const MSR_ITEM = /^msr\.(0x[0-9a-f]+|[0-9]+)$/;
-
-/** The canonical stateItems name for a `state:` key, or undefined when it is not one. */
-export function stateItemName(key: string): string | undefined {
-  if ((GPRS as readonly string[]).includes(key)) return key;
-  if (['rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'].includes(key)) return key;
-  if ((SEGMENT_REGISTERS as readonly string[]).includes(key)) return `${key}.selector`;
-  if (SEG_ITEM.test(key)) return key;
-  if (/^(gdtr|idtr)\.(base|limit)$/.test(key)) return key;
-  const msr = MSR_ITEM.exec(key);
-  if (msr) {
-    const n = BigInt(msr[1]!);
-    return n === 0xc000_0080n ? 'efer' : `msr.${hex(n)}`;
-  }
-  return undefined;
-}
+/** The canonical state item name of a `state:` or `garbage:` key (a bare `cs` is `cs.selector`). */
+const stateItemName = (key: string) => canonicalItemName(key, { bareSegment: true });
 
 function garbageAllowed(item: string): boolean {
   return (
@@ -109,9 +95,6 @@ function garbageAllowed(item: string): boolean {
     (item.startsWith('msr.') && item !== 'efer')
   );
 }
-
-const STATE_EXAMPLES =
-  'rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...';
 
 /** Evaluate an expression that reads no CPU state (the parser refused items in given values). */
 export function evaluateConstant(e: Expr, symbols: Record<string, bigint>): bigint {
@@ -378,7 +361,7 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
       const key = keyOf(p);
       const item = stateItemName(key);
       if (!item) {
-        r.error(p.key as Node, `'${key}' is not a state item (${STATE_EXAMPLES})`);
+        r.error(p.key as Node, `'${key}' is not a state item (${STATE_ITEM_EXAMPLES})`);
         continue;
       }
       if (stateSeen.has(item)) {
@@ -403,7 +386,10 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
         const item = stateItemName(key);
         const place = r.pos(s);
         if (!item)
-          r.errors.push({ ...place, message: `garbage: '${key}' is not a state item (${STATE_EXAMPLES})` });
+          r.errors.push({
+            ...place,
+            message: `garbage: '${key}' is not a state item (${STATE_ITEM_EXAMPLES})`,
+          });
         else if (!garbageAllowed(item))
           r.errors.push({
             ...place,

@@ -2,8 +2,15 @@
 // Columns are 1-based positions in the assertion's line as written; `end` is the column just past the
 // node, so a message can underline [col, end).
 
-import type { Gpr, SegmentRegister } from '../../runner/types.ts';
-import type { BitRegister } from '../constants.ts';
+import {
+  ACCESS_RIGHTS_FIELDS,
+  SEGMENT_CACHE_FIELDS,
+  type AccessRightsField,
+  type Gpr,
+  type SegmentCacheField,
+  type SegmentName,
+} from '../../x86/registers.ts';
+import type { BitRegister } from '../../x86/bits.ts';
 
 export interface Span {
   col: number;
@@ -11,25 +18,8 @@ export interface Span {
 }
 
 /** Fields of a segment register: the cache as stored, and the access-rights bits decoded. */
-export const SEGMENT_FIELDS = [
-  'selector',
-  'base',
-  'limit',
-  'attributes',
-  'type',
-  's',
-  'dpl',
-  'p',
-  'avl',
-  'l',
-  'db',
-  'g',
-  'unusable',
-] as const;
-export type SegmentField = (typeof SEGMENT_FIELDS)[number];
-
-/** Segment-like registers: the six data/code segments plus LDTR and TR. */
-export type SegmentName = SegmentRegister | 'ldtr' | 'tr';
+export const SEGMENT_FIELDS = [...SEGMENT_CACHE_FIELDS, ...ACCESS_RIGHTS_FIELDS] as const;
+export type SegmentField = SegmentCacheField | AccessRightsField;
 
 /** A piece of CPU state, without `initial.` (that lives on the node that reads it). */
 export type ItemRef =

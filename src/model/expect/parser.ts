@@ -3,8 +3,9 @@
 // the text allows: items, bits, memory reads, predicates and constants; anything else is a world
 // symbol, checked against `options.symbols` when the caller knows them.
 
-import { GPRS, type Gpr } from '../../runner/types.ts';
-import { BIT_REGISTERS, CONSTANTS, REGISTER_BITS, type BitRegister } from '../constants.ts';
+import { GPRS, SEGMENT_NAMES, type Gpr, type SegmentName } from '../../x86/registers.ts';
+import { CONSTANTS } from '../constants.ts';
+import { BIT_REGISTERS, REGISTER_BITS, type BitRegister } from '../../x86/bits.ts';
 import {
   PREDICATE_ARITY,
   SEGMENT_FIELDS,
@@ -17,11 +18,10 @@ import {
   type PredicateName,
   type RelOp,
   type SegmentField,
-  type SegmentName,
   type Subject,
 } from './ast.ts';
 import { ExpectSyntaxError, tokenize, type Token } from './lexer.ts';
-import { KEYWORDS, MEMORY_SIZES, PREDICATES, SEGMENT_NAMES, didYouMean, itemNames } from './names.ts';
+import { KEYWORDS, MEMORY_SIZES, PREDICATES, didYouMean, itemNames } from './names.ts';
 
 export interface ParseOptions {
   /**

@@ -12,7 +12,9 @@
 //   #PF met while pushing a frame for the original exception, or not, depending on how far the
 //   implementation's delivery got). Memory is not compared by these functions at all.
 
-import { GPRS, type RunResult, type Stop, type StopReason } from '../types.ts';
+import { type RunResult, type Stop, type StopReason } from '../types.ts';
+import { GPRS } from '../../x86/registers.ts';
+import { hex } from '../../x86/hex.ts';
 
 export interface Difference {
   item: string;
@@ -37,8 +39,6 @@ export const FLAG_BITS: [string, number][] = [
   ['AC', 18],
   ['ID', 21],
 ];
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 export const RFLAGS_RF = 1n << 16n;
 

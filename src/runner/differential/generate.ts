@@ -7,7 +7,7 @@
 // (RunResult.undefinedFlags).
 
 import { DATA_BASE, DATA_SIZE } from './world.ts';
-import type { Gpr } from '../types.ts';
+import type { Gpr } from '../../x86/registers.ts';
 
 export interface Program {
   seed: number;

@@ -3,8 +3,9 @@
 // EFER has no NXE/SCE on purpose: unicorn 2.0.1 cannot keep them (gaps.ts), and user-level programs
 // do not depend on them.
 
-import type { CpuState, Segment, World } from '../types.ts';
-import { GPRS } from '../types.ts';
+import type { World } from '../types.ts';
+import type { CpuState, Segment } from '../../x86/registers.ts';
+import { GPRS } from '../../x86/registers.ts';
 
 export const CODE_BASE = 0x10_0000n;
 export const DATA_BASE = 0x20_0000n;

@@ -37,10 +37,7 @@ import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
 import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
 import { StepDiff, TraceBuffer } from './trace.ts';
-
-function hex(v: bigint | number): string {
-  return `0x${(typeof v === 'number' ? addrToBig(v) : v).toString(16)}`;
-}
+import { hex } from '../../x86/hex.ts';
 
 function vectorText(v: number, code?: number): string {
   const n = VECTOR_NAMES[v] ?? `vector ${v}`;

@@ -13,8 +13,11 @@
 
 import { existsSync } from 'node:fs';
 import type { PhysicalMemory } from '../memory.ts';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, translate } from '../paging.ts';
-import { GPRS, type CpuState, type RunResult, type Stop, type World } from '../types.ts';
+import { hex } from '../../x86/hex.ts';
+import { translate } from '../paging.ts';
+import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
+import { type RunResult, type Stop, type World } from '../types.ts';
+import { GPRS, type CpuState } from '../../x86/registers.ts';
 import { assembleMany } from '../differential/gas.ts';
 import { withRecordingIdt } from '../differential/system.ts';
 import { DATA_BASE, programWorld } from '../differential/world.ts';
@@ -50,7 +53,6 @@ export interface KvmHostDifference {
   classify(c: KvmCase): string | undefined;
 }
 
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 const q = (v: bigint): Uint8Array => {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, v, true);

@@ -19,20 +19,18 @@ import { existsSync } from 'node:fs';
 import koffi from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
 import { translate } from '../paging.ts';
+import { MSR_EFER } from '../../x86/msr.ts';
 import {
-  GPRS,
-  SEGMENT_REGISTERS,
   DEFAULT_MAX_STEPS,
-  type CpuState,
   type Engine,
   type EngineAvailability,
   type PortEvent,
   type RunOptions,
   type RunResult,
-  type Segment,
   type Stop,
   type World,
 } from '../types.ts';
+import { GPRS, SEGMENT_REGISTERS, type CpuState, type Segment } from '../../x86/registers.ts';
 import {
   EXIT,
   EXIT_IO_IN,
@@ -111,7 +109,6 @@ const HLT = 0xf4;
 const EINTR = 4;
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
-const MSR_EFER = 0xc000_0080;
 /** KVM_INTERNAL_ERROR_* suberrors (linux/kvm.h). */
 const INTERNAL_ERROR_NAMES: Record<number, string> = {
   1: 'emulation failure',

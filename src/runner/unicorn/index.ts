@@ -8,27 +8,31 @@ import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
 import { translate } from '../paging.ts';
+import { CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
+import { hex } from '../../x86/hex.ts';
+import { MSR_EFER } from '../../x86/msr.ts';
 import {
-  GPRS,
-  SEGMENT_REGISTERS,
   DEFAULT_MAX_STEPS,
-  type CpuState,
   type Engine,
   type EngineAvailability,
   type PortEvent,
   type RunOptions,
   type RunResult,
-  type Segment,
-  type SegmentRegister,
   type Stop,
   type World,
 } from '../types.ts';
+import {
+  GPRS,
+  SEGMENT_REGISTERS,
+  type CpuState,
+  type Segment,
+  type SegmentRegister,
+} from '../../x86/registers.ts';
 import { decodeDescriptor, encodeDescriptor, nullSegment, ATTR_UNUSABLE } from './descriptors.ts';
 import { HostMemory, loadLibc, type Libc } from '../kvm/libc.ts';
 import { LIBRARY, loadUnicorn, type UnicornLib } from './ffi.ts';
 import {
   MMR,
-  MSR_EFER,
   MSR_STRUCT,
   UC_ARCH_X86,
   UC_ERR,
@@ -79,8 +83,6 @@ export const unicornEngine: Engine = {
 
 /** UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1): our hooks decide where a run stops. */
 const UC_CTL_USE_EXITS_WRITE = 0x4400_0004;
-const CR4_PAE = 1n << 5n;
-const EFER_LMA = 1n << 10n;
 /** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
 const TRAPS = new Set([3, 4]);
 
@@ -666,8 +668,4 @@ function u64(v: bigint): Uint8Array {
 function portValue(configured: number | undefined, size: number): number {
   if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
   return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
-}
-
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
 }

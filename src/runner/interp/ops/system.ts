@@ -3,26 +3,33 @@
 // each `gp(...)` names the rule it enforces.
 
 import { Register } from 'iced-x86';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../paging.ts';
+import {
+  CR0_CD,
+  CR0_ET,
+  CR0_NW,
+  CR0_PG,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PCIDE,
+  EFER_LMA,
+  EFER_LME,
+} from '../../../x86/bits.ts';
+import {
+  MSR_EFER as EFER,
+  MSR_FS_BASE as FS_BASE,
+  MSR_GS_BASE as GS_BASE,
+  MSR_KERNEL_GS_BASE as KERNEL_GS_BASE,
+} from '../../../x86/msr.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
 import { CS, DS, ES, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
-const EFER = 0xc0000080;
-const FS_BASE = 0xc0000100;
-const GS_BASE = 0xc0000101;
-const KERNEL_GS_BASE = 0xc0000102;
-const EFER_LME = 1n << 8n;
 /** EFER bits a write may set: SCE, LME, LMA (ignored), NXE. */
 const EFER_WRITABLE = 0xd01n;
-const CR0_NW = 1n << 29n;
-const CR0_CD = 1n << 30n;
-const CR0_ET = 1n << 4n;
 /** CR0 bits the architecture defines: PE MP EM TS ET NE (0-5), WP (16), AM (18), NW CD PG (29-31). */
 const CR0_DEFINED = 0xe005003fn;
 /** CR4 bits we accept (SDM vol. 3, 2.5): everything defined up to UINTR (25) except bit 15, plus LASS (27). */
 const CR4_DEFINED = 0x3ff7fffn | (1n << 27n);
-const CR4_PCIDE = 1n << 17n;
 const UNUSABLE = 0x10000;
 
 /** An 8-byte segment descriptor, decoded. */
