@@ -21,6 +21,7 @@
 // defined only for a count of 1).
 
 import { MemoryError, SparseMemory } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import {
   DEFAULT_MAX_STEPS,
   DEFAULT_TRACE_KEEP,
@@ -82,7 +83,7 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
   let undef = 0;
   let stop: Stop | undefined;
   const m = new Machine(mem, world.state);
-  m.portInValue = world.portInValue;
+  m.io = new PortLog(world.portInValue);
   m.cpuid = world.cpuid ?? [];
   try {
     for (const img of world.image) mem.write(img.addr, img.bytes);
@@ -212,8 +213,8 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
     memory: mem,
     steps,
     undefinedFlags: BigInt(undef & ARITH),
-    ports: m.ports,
-    serial: m.serial,
+    ports: m.io.events,
+    serial: m.io.serial,
     events: m.events,
     ...(trace ? { trace: trace.steps(), ...(trace.omitted ? { traceOmitted: trace.omitted } : {}) } : {}),
   };

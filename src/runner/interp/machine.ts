@@ -13,6 +13,7 @@
 // only when all of its 4 KiB are inside one RAM region.
 
 import { MemoryError, PAGE_SIZE, type PhysicalMemory, type SparseMemory } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
 import { CR0_PG, CR4_LA57, EFER_LMA } from '../../x86/bits.ts';
 import type { CpuidEntry } from '../types.ts';
@@ -135,11 +136,9 @@ export class Machine {
   private readonly walkMem: PhysicalMemory;
 
   trace: MemWrite[] | undefined;
-  /** World inputs: the value `in` returns (undefined: 0xff per byte) and the CPUID table. */
-  portInValue: number | undefined;
+  /** World I/O (what `in` reads, port accesses, serial output) and the CPUID table. */
+  io = new PortLog(undefined);
   cpuid: CpuidEntry[] = [];
-  readonly ports: { dir: 'in' | 'out'; port: number; size: 1 | 2 | 4; value: number }[] = [];
-  serial = '';
   readonly events: string[] = [];
   /** Exceptions delivered through the IDT and not yet returned from with iret (see index.ts). */
   pending: { vector: number; errorCode?: number; rip: number }[] = [];

@@ -18,13 +18,13 @@
 import { existsSync } from 'node:fs';
 import koffi from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
 import { MSR_EFER } from '../../x86/msr.ts';
 import {
   DEFAULT_MAX_STEPS,
   type Engine,
   type EngineAvailability,
-  type PortEvent,
   type RunOptions,
   type RunResult,
   type Stop,
@@ -56,7 +56,7 @@ import {
   PROT_WRITE,
   loadLibc,
   type Libc,
-} from './libc.ts';
+} from '../native/libc.ts';
 import { wallClockMs } from './budget.ts';
 import { WallClockTimer } from './timer.ts';
 
@@ -127,8 +127,7 @@ class KvmRun {
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
   /** Physical address -> original byte, for each planted hlt; linear until address by physical. */
   private readonly planted = new Map<bigint, { byte: number; linear: bigint }>();
-  private readonly ports: PortEvent[] = [];
-  private serial = '';
+  private readonly io: PortLog;
   private readonly events: string[] = [];
   private readonly wallMs: number;
 
@@ -138,6 +137,7 @@ class KvmRun {
     private readonly options: RunOptions,
   ) {
     this.wallMs = wallClockMs(options.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.io = new PortLog(world.portInValue);
   }
 
   run(): RunResult {
@@ -366,13 +366,9 @@ class KvmRun {
         for (let i = 0; i < count; i++) {
           const at = dataOff + i * size;
           if (dir === EXIT_IO_IN) {
-            const value = portValue(this.world.portInValue, size);
-            setSized(v, at, size, value);
-            this.ports.push({ dir: 'in', port, size, value });
+            setSized(v, at, size, this.io.in(port, size));
           } else {
-            const value = getSized(v, at, size);
-            this.ports.push({ dir: 'out', port, size, value });
-            if (port === 0x3f8 && size === 1) this.serial += String.fromCharCode(value);
+            this.io.out(port, size, getSized(v, at, size));
           }
         }
         return undefined;
@@ -431,8 +427,8 @@ class KvmRun {
       state: this.readState(),
       memory: this.readMemory(),
       undefinedFlags: 0n,
-      ports: this.ports,
-      serial: this.serial,
+      ports: this.io.events,
+      serial: this.io.serial,
       events: this.events,
     };
   }
@@ -600,11 +596,6 @@ export function msrBuffer(entries: [number, bigint][]): Uint8Array {
     d.setBigUint64(sizes.msrs + i * sizes.msrEntry + 8, value, true);
   });
   return buf;
-}
-
-function portValue(configured: number | undefined, size: number): number {
-  if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
-  return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
 }
 
 function getSized(v: DataView, at: number, size: number): number {

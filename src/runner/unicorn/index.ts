@@ -7,6 +7,7 @@ import { Decoder, DecoderOptions, Instruction, Mnemonic } from 'iced-x86';
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
 import { CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
 import { hex } from '../../x86/hex.ts';
@@ -15,7 +16,6 @@ import {
   DEFAULT_MAX_STEPS,
   type Engine,
   type EngineAvailability,
-  type PortEvent,
   type RunOptions,
   type RunResult,
   type Stop,
@@ -29,7 +29,7 @@ import {
   type SegmentRegister,
 } from '../../x86/registers.ts';
 import { decodeDescriptor, encodeDescriptor, nullSegment, ATTR_UNUSABLE } from './descriptors.ts';
-import { HostMemory, loadLibc, type Libc } from '../kvm/libc.ts';
+import { HostMemory, loadLibc, type Libc } from '../native/libc.ts';
 import { LIBRARY, loadUnicorn, type UnicornLib } from './ffi.ts';
 import {
   MMR,
@@ -108,8 +108,7 @@ class UnicornRun {
   private lastBlock: { address: bigint; size: number } | undefined;
   private stop: Stop | undefined;
   private unmapped: { type: number; address: bigint } | undefined;
-  private readonly ports: PortEvent[] = [];
-  private serial = '';
+  private readonly io: PortLog;
   private readonly notes: string[] = [];
   /** Host memory backing each RAM region; must stay referenced until uc_close. */
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
@@ -122,6 +121,7 @@ class UnicornRun {
   ) {
     this.until = new Set(options.until ?? []);
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.io = new PortLog(world.portInValue);
   }
 
   run(): RunResult {
@@ -341,9 +341,7 @@ class UnicornRun {
       UC_HOOK.INSN,
       protos.insnIn,
       (_uc: unknown, port: number, size: number) => {
-        const value = portValue(this.world.portInValue, size);
-        this.ports.push({ dir: 'in', port, size: size as 1 | 2 | 4, value });
-        return value;
+        return this.io.in(port, size as 1 | 2 | 4);
       },
       1n,
       0n,
@@ -354,8 +352,7 @@ class UnicornRun {
       protos.insnOut,
       (_uc: unknown, port: number, size: number, value: number) => {
         const v = size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1);
-        this.ports.push({ dir: 'out', port, size: size as 1 | 2 | 4, value: v });
-        if (port === 0x3f8 && size === 1) this.serial += String.fromCharCode(v);
+        this.io.out(port, size as 1 | 2 | 4, v);
       },
       1n,
       0n,
@@ -484,8 +481,8 @@ class UnicornRun {
       state: this.readState(),
       memory: this.readMemory(),
       undefinedFlags: 0n,
-      ports: this.ports,
-      serial: this.serial,
+      ports: this.io.events,
+      serial: this.io.serial,
       events: this.notes,
     };
   }
@@ -663,9 +660,4 @@ function u64(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
   return b;
-}
-
-function portValue(configured: number | undefined, size: number): number {
-  if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
-  return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
 }

@@ -496,21 +496,13 @@ function dataOperand(i: Insn, n: number): { size: 1 | 2 | 4; port: number } {
 export const inOp: OpFn = (m, i) => {
   const { size } = dataOperand(i, 0);
   const port = m.read(i.o[1]) & 0xffff;
-  const world = m.portInValue;
-  const value =
-    world === undefined
-      ? [0, 0xff, 0xffff, 0, 0xffffffff][size]
-      : (world & [0, 0xff, 0xffff, 0, 0xffffffff][size]) >>> 0;
-  m.ports.push({ dir: 'in', port, size, value });
-  m.write(i.o[0], value, 0);
+  m.write(i.o[0], m.io.in(port, size), 0);
 };
 
 export const outOp: OpFn = (m, i) => {
   const { size } = dataOperand(i, 1);
   const port = m.read(i.o[0]) & 0xffff;
-  const value = m.read(i.o[1]);
-  m.ports.push({ dir: 'out', port, size, value });
-  if (port === 0x3f8) m.serial += String.fromCharCode(value & 0xff);
+  m.io.out(port, size, m.read(i.o[1]));
 };
 
 export const cpuid: OpFn = (m) => {
