@@ -5,8 +5,8 @@
 // different stop: "not comparable (kvm host: ...)". Stops are compared by reason (compare.ts's rule:
 // a fault the interpreter saw delivered ends as the handler's hlt on kvm), not by wording.
 import { afterAll, describe, expect, test } from 'vitest';
-import { sameStopReason } from '../src/runner/differential/compare.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
+import { sameStopReason } from './support/differential/compare.ts';
+import { engineGate } from './support/differential/gate.ts';
 import { checkSpec } from '../src/harness/check.ts';
 import {
   kvmHostDifference,

@@ -1,14 +1,14 @@
-// The system-level corpus (src/runner/differential/system.ts): every case runs on the interpreter and is
+// The system-level corpus (test/support/differential/system.ts): every case runs on the interpreter and is
 // compared with kvm when /dev/kvm is usable (full state, segment caches included) and with unicorn
 // outside its documented gaps. A disagreement with kvm that a difference of this KVM host explains
 // (src/runner/kvm/host.ts, found by probes on this host) is printed as "not comparable (kvm host: ...)",
 // a case inside a unicorn gap as "not comparable (unicorn gap: ...)", both with their evidence —
 // visible, never silently dropped. What "the same" means (stop reason + RIP, not wording; the state
-// compared after a triple fault) is in src/runner/differential/compare.ts and docs/guides/engines.md.
+// compared after a triple fault) is in test/support/differential/compare.ts and docs/guides/engines.md.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { firstSystemDifference, type Difference } from '../src/runner/differential/compare.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { SYSTEM_CASES, buildSystemCases, type BuiltCase } from '../src/runner/differential/system.ts';
+import { firstSystemDifference, type Difference } from './support/differential/compare.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { SYSTEM_CASES, buildSystemCases, type BuiltCase } from './support/differential/system.ts';
 import { getEngine } from '../src/runner/engines.ts';
 import {
   describeHost,

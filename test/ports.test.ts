@@ -2,7 +2,7 @@
 // the serial text (the low byte of an `out` of any width to 0x3f8).
 import { describe, expect, test } from 'vitest';
 import { assemble } from '../src/runner/assemble.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
+import { engineGate } from './support/differential/gate.ts';
 import { ENGINE_NAMES, getEngine } from '../src/runner/engines.ts';
 import { PortLog, portValue } from '../src/runner/ports.ts';
 import { baselineWorld, loadCode } from '../src/runner/world.ts';

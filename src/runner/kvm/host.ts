@@ -18,9 +18,8 @@ import { translate } from '../paging.ts';
 import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
 import { type RunResult, type Stop, type World } from '../types.ts';
 import { GPRS, type CpuState } from '../../x86/registers.ts';
-import { assembleMany } from '../differential/gas.ts';
-import { withRecordingIdt } from '../differential/system.ts';
-import { DATA_BASE, programWorld } from '../differential/world.ts';
+import { assemble } from '../assemble.ts';
+import { CODE_BASE, DATA_BASE, programWorld, withRecordingIdt } from '../program-world.ts';
 
 /** One engine's view of a case; state and memory are absent where only the stop is known. */
 export interface Observed {
@@ -36,7 +35,7 @@ export interface KvmCase {
 }
 
 export interface HostProbe {
-  /** AT&T source, assembled at CODE_BASE of the differential world (src/runner/differential/world.ts). */
+  /** AT&T source, assembled at CODE_BASE of the program world (src/runner/program-world.ts). */
   source: string;
   /** Changes to that world (page tables, the recording IDT of the system corpus). */
   world?: (w: World) => void;
@@ -203,9 +202,11 @@ export interface HostReport {
 
 /** The world a probe runs in. */
 export async function probeWorlds(): Promise<World[]> {
-  const bins = await assembleMany(KVM_HOST_DIFFERENCES.map((d) => d.probe.source));
+  const out = await assemble(KVM_HOST_DIFFERENCES.map((d) => ({ source: d.probe.source, base: CODE_BASE })));
   return KVM_HOST_DIFFERENCES.map((d, i) => {
-    const w = programWorld(bins[i]!);
+    const o = out[i]!;
+    if (!o.ok) throw new Error(`kvm host probe ${d.id}: ${o.diagnostics.map((x) => x.message).join('; ')}`);
+    const w = programWorld(o.bytes);
     d.probe.world?.(w);
     return w;
   });

@@ -12,9 +12,9 @@
 //   #PF met while pushing a frame for the original exception, or not, depending on how far the
 //   implementation's delivery got). Memory is not compared by these functions at all.
 
-import { type RunResult, type Stop, type StopReason } from '../types.ts';
-import { GPRS } from '../../x86/registers.ts';
-import { hex } from '../../x86/hex.ts';
+import { type RunResult, type Stop, type StopReason } from '../../../src/runner/types.ts';
+import { GPRS } from '../../../src/x86/registers.ts';
+import { hex } from '../../../src/x86/hex.ts';
 
 export interface Difference {
   item: string;
