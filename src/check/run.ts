@@ -4,13 +4,8 @@
 // and run to the stage's stop point. Clause evaluation stays the harness's: this returns the worlds
 // and results it needs (the same shape as its per-seed runs).
 
-import {
-  buildWorld,
-  collectSnippets,
-  untilAddress,
-  type BuildOptions,
-  type GivenSpec,
-} from '../model/given.ts';
+import { untilAddress, type GivenSpec } from '../model/given.ts';
+import { buildWorld, collectSnippets, type BuildOptions } from '../harness/world.ts';
 import { assemble } from '../runner/assemble.ts';
 import { getEngine } from '../runner/engines.ts';
 import { SparseMemory, type PhysicalMemory } from '../runner/memory.ts';

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '../plugin/hash.ts';
+import { sha256 } from '../markdown/hash.ts';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ENGINE_DIRS = new Set(['interp', 'unicorn', 'kvm']);

@@ -12,19 +12,11 @@ import type {
   SpecDocument,
   Verdict,
 } from '../model/types.ts';
+import type { RetiredClause } from '../markdown/lock.ts';
 import { exampleAnchor, exampleKey, tombstonePath } from './ids.ts';
 
-/** A clause ID that was retired (tombstoned) in spec/clauses.lock.json. */
-export interface RetiredClause {
-  id: string;
-  level: Level;
-  stage: string;
-  /** The last text the clause had. */
-  text: string;
-  hash: string;
-  reason?: string;
-  replacement?: string;
-}
+/** A clause ID that was retired (tombstoned) in spec/clauses.lock.json (read by src/markdown/lock.ts). */
+export type { RetiredClause };
 
 export interface Implementation {
   id: string;

@@ -46,8 +46,11 @@ export type Expr = Span &
     | { kind: 'num'; value: bigint }
     /** A named constant from src/model/constants.ts, resolved while parsing. */
     | { kind: 'const'; name: string; value: bigint }
-    /** A world symbol (given `symbols:`, `code`, `code.<label>`), resolved when evaluated. */
-    | { kind: 'sym'; name: string }
+    /**
+     * A world symbol (given `symbols:`, `code`, `code.<label>`), resolved when evaluated. `at` is where
+     * the name itself is written (the node's own span grows with the parentheses around it).
+     */
+    | { kind: 'sym'; name: string; at: Span }
     | { kind: 'item'; item: ItemRef; initial: boolean }
     | { kind: 'mem'; size: MemSize; addr: Expr; initial: boolean }
     | { kind: 'call'; name: PredicateName; args: Expr[]; initial: boolean }
