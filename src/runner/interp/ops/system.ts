@@ -141,13 +141,9 @@ function loadCode(m: Machine, sel: number, d: Desc, offset: number): void {
   m.jump(offset);
 }
 
-/** Operand size in bytes from an iced Code name (Retfq -> 8, Jmp_m1632 -> 4, Iretd -> 4). */
+/** Operand size in bytes of a far transfer: what the Code says (Retfq 8, Jmp_m1632 4 ...), else the operand's. */
 function farSize(i: Insn): number {
-  const n = i.codeName;
-  if (/m1664|^Retfq|^Iretq|^Call_m1664/.test(n)) return 8;
-  if (/m1632|ptr1632|^Retfd|^Iretd/.test(n)) return 4;
-  if (/m1616|ptr1616|^Retfw|^Iretw/.test(n)) return 2;
-  return m64(i) ? 8 : 4;
+  return i.osz || (m64(i) ? 8 : 4);
 }
 
 function m64(i: Insn): boolean {
@@ -469,7 +465,7 @@ function loadTable(which: 'gdtr' | 'idtr'): OpFn {
       if (!canonical(m, base)) throw gp(`${i.mn} with a non-canonical base`);
     } else {
       const lo = m.rd(a + 2, 4);
-      base = BigInt(i.codeName.endsWith('_16') ? lo & 0xffffff : lo >>> 0);
+      base = BigInt(i.osz === 2 ? lo & 0xffffff : lo >>> 0);
     }
     m[which] = { base, limit };
   };
