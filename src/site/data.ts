@@ -143,6 +143,12 @@ export interface SiteData {
   headline: { id: string; level: Level; stage: string; text: string; href: string }[];
 }
 
+/** Global data the React components read with usePluginData('kexec-contract-site'). */
+export type SiteGlobalData = Pick<
+  SiteData,
+  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
+>;
+
 function joinBase(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : '/' + path);
 }

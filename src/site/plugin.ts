@@ -13,7 +13,13 @@ import { parse as parseYaml } from 'yaml';
 import { SpecPass } from '../harness/pass.ts';
 import { readLock, retiredClauses, type RetiredClause } from '../markdown/lock.ts';
 import type { Clause, SpecDocument } from '../model/types.ts';
-import { buildSiteData, parseImplementations, type Release, type SiteData } from './data.ts';
+import {
+  buildSiteData,
+  parseImplementations,
+  type Release,
+  type SiteData,
+  type SiteGlobalData,
+} from './data.ts';
 import { newestRelease } from './env.ts';
 import { COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
 import { loadSpecDocuments } from './load.ts';
@@ -34,12 +40,6 @@ export interface SitePluginOptions {
   /** The build's spec pass, shared with the remark plugin (default: one of this plugin's own). */
   pass?: SpecPass;
 }
-
-/** Global data the React components read with usePluginData('kexec-contract-site'). */
-export type SiteGlobalData = Pick<
-  SiteData,
-  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
->;
 
 /** A clause of the newest released version, by the file it is written in (hrefs come later). */
 interface ReleasedSource {
