@@ -6,7 +6,7 @@
 //   `<Clause id data>`, `<Example data>`, `<Given data>` whose `data` attribute is a JSON string.
 // A node is matched to its spec object by where it starts in the file (the pass extracted the same text).
 
-import type { Code, Nodes, Parent, Root, RootContent } from 'mdast';
+import type { Nodes, Parent, Root, RootContent } from 'mdast';
 import type { ContainerDirective } from 'mdast-util-directive';
 import type { MdxJsxFlowElement } from 'mdast-util-mdx-jsx';
 import remarkDirective from 'remark-directive';
@@ -146,19 +146,18 @@ function objectsByPlace(doc: SpecDocument): Map<string, SpecObject> {
 
 /** The spec object a node was extracted as, if any. */
 function objectOf(node: Nodes, objects: Map<string, SpecObject>): SpecObject | undefined {
-  const isBlock =
-    (node.type === 'code' && (node.lang === 'given' || node.lang === 'asm')) ||
-    (node.type === 'containerDirective' && node.name === 'clause');
+  const kind: SpecObject['kind'] | undefined =
+    node.type === 'containerDirective' && node.name === 'clause'
+      ? 'clause'
+      : node.type === 'code' && node.lang === 'given'
+        ? 'stage'
+        : node.type === 'code' && node.lang === 'asm'
+          ? 'example'
+          : undefined;
   const start = node.position?.start;
-  if (!isBlock || !start) return undefined;
+  if (!kind || !start) return undefined;
   const o = objects.get(`${start.line}:${start.column}`);
-  const fits =
-    o?.kind === 'clause'
-      ? node.type === 'containerDirective'
-      : o?.kind === 'stage'
-        ? (node as Code).lang === 'given'
-        : (node as Code).lang === 'asm';
-  return o && fits ? o : undefined;
+  return o?.kind === kind ? o : undefined;
 }
 
 /** Standalone: each node's results in its `data.kexecContract`. */
