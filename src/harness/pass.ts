@@ -41,6 +41,14 @@ export class SpecPass {
 
   constructor(private readonly options: SpecPassOptions = {}) {}
 
+  /**
+   * No JSON form: a pass is build-time state. Docusaurus serialises the site config, plugin options
+   * included, into the client bundle; a pass there would carry its caches (and local paths) to browsers.
+   */
+  toJSON(): undefined {
+    return undefined;
+  }
+
   /** The model of the tree under `dir` as it is on disk (extraction only: nothing runs). */
   async model(dir: string): Promise<SpecModel> {
     return this.modelOf(await readSpec(dir));
