@@ -4,12 +4,13 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { assembleMany } from './support/differential/assemble-many.ts';
 import { engineGate } from './support/differential/gate.ts';
-import { CODE32, CODE_BASE, programWorld } from '../src/runner/program-world.ts';
+import { CODE32, CODE_BASE, DATA_BASE, GDT_BASE, programWorld } from '../src/runner/program-world.ts';
+import { interpEngine } from '../src/runner/interp/index.ts';
 import { UNICORN_GAPS, unicornGap } from '../src/runner/unicorn/gaps.ts';
 import { unicornEngine } from '../src/runner/unicorn/index.ts';
 import type { World } from '../src/runner/types.ts';
 
-const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (9 cases)');
+const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (10 cases)');
 
 const PROGRAMS = {
   cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nmov $7, %ebx\nhlt',
@@ -22,6 +23,20 @@ const PROGRAMS = {
   notPresent: 'mov $0x80000000, %eax\nmov (%rax), %rbx\nhlt',
   jumpNonCanonical: 'movabs $0x0000800000000000, %rax\njmp *%rax',
   pgWithoutPae: '.code32\nmov %cr0, %eax\nor $0x80000000, %eax\nmov %eax, %cr0\nmov %cr0, %ebx\nhlt\n.code64',
+  // Far transfers to 0x28 (64-bit code, accessed bit clear); mov to DS of 0x20 (data, accessed bit clear).
+  farTransfers: [
+    'lea 1f(%rip), %rax',
+    'mov %eax, 0x200000',
+    'movw $0x28, 0x200004',
+    'ljmp *0x200000',
+    '1: pushq $0x28',
+    'lea 2f(%rip), %rax',
+    'push %rax',
+    'lretq',
+    '2: mov $0x20, %eax',
+    'mov %eax, %ds',
+    'hlt',
+  ].join('\n'),
 };
 type Name = keyof typeof PROGRAMS;
 const bins: Partial<Record<Name, Uint8Array>> = {};
@@ -47,6 +62,7 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
       'msr-no-gp',
       'non-canonical-branch-target',
       'guest-idt-unused',
+      'far-transfer-accessed-bit',
     ]);
     for (const g of UNICORN_GAPS) expect(g.description.length).toBeGreaterThan(40);
   });
@@ -135,5 +151,29 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
     expect(r.stop).toMatchObject({ reason: 'fault', vector: 6, rip: CODE_BASE });
     expect(r.state.gpr.rbx).toBe(0n); // the handler never ran
     expect(gapOf(w, r)).toBe('guest-idt-unused');
+  });
+
+  test('far-transfer-accessed-bit: ljmp and lretq leave the code descriptor unaccessed; mov to DS sets it', async () => {
+    const w = programWorld(bins.farTransfers!);
+    w.image.push({ addr: GDT_BASE + 0x20n, bytes: q(0x00cf_9200_0000_ffffn) });
+    w.image.push({ addr: GDT_BASE + 0x28n, bytes: q(0x00af_9a00_0000_ffffn) });
+    w.state.gdtr = { base: GDT_BASE, limit: 0x2f };
+    const r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt');
+    expect(r.state.seg.cs.selector).toBe(0x28);
+    const type = (sel: bigint) => r.memory.read(GDT_BASE + sel + 5n, 1)[0];
+    expect(type(0x28n)).toBe(0x9a); // a CPU: 0x9b
+    expect(type(0x20n)).toBe(0x93);
+    // The interpreter sets both (as KVM does for ljmp and lretq); the gap explains exactly that byte.
+    const reference = await interpEngine.run(w);
+    expect(reference.memory.read(GDT_BASE + 0x2dn, 1)[0]).toBe(0x9b);
+    expect(unicornGap({ world: w, unicorn: r, reference })).toEqual({
+      gap: UNICORN_GAPS.find((g) => g.id === 'far-transfer-accessed-bit'),
+      evidence:
+        'the accessed bit is clear in the descriptor at 0x5028 (type 0x9a, the reference 0x9b); nothing else in memory differs',
+    });
+    // Any other difference in memory is not this gap.
+    reference.memory.write(DATA_BASE + 8n, Uint8Array.of(1));
+    expect(unicornGap({ world: w, unicorn: r, reference })).toBeUndefined();
   });
 });

@@ -1,15 +1,13 @@
 // Known differences of an engine from the CPU (Unicorn's gaps, KVM host quirks), as the spec harness
 // sees them. The interpreter follows the SDM and is the reference; when another engine gives a verdict
 // the reference does not, and the engine's own list says why, the verdict is "not comparable (<label>:
-// <id>: <evidence>)" instead of a failure. A list can only excuse a disagreement with the reference,
+// <id> — <evidence>)" instead of a failure. A list can only excuse a disagreement with the reference,
 // never turn a failure the reference shares into anything but a failure.
 //
 // How a list plugs in: an engine's module exports entries of the shape `{ id, classify(case) }`, where
-// `classify` returns one line of evidence or undefined (src/runner/unicorn/gaps.ts is the first). Add one
-// line to LISTS naming the label, the module and how a case of this harness maps onto that list's case
-// type; for a KVM host-difference list in src/runner/kvm/ that is, e.g.,
-//   kvm: () => fromList('kvm host', import('../runner/kvm/host.ts').then((m) => m.KVM_HOST_DIFFERENCES),
-//                       (c) => ({ world: c.world, kvm: c.result, reference: c.reference })),
+// `classify` returns one line of evidence or undefined (src/runner/unicorn/gaps.ts, and for KVM the
+// differences this host's probes found, src/runner/kvm/host.ts). One line in LISTS names the label, the
+// module and how a case of this harness maps onto that list's case type.
 
 import type { EngineName, RunResult, World } from '../runner/types.ts';
 
@@ -60,6 +58,12 @@ const LISTS: Partial<Record<EngineName, () => Promise<DifferenceClassifier>>> = 
       import('../runner/unicorn/gaps.ts').then((m) => m.UNICORN_GAPS),
       (c) => ({ world: c.world, unicorn: c.result, reference: c.reference }),
     ),
+  kvm: () =>
+    fromList(
+      'kvm host',
+      import('../runner/kvm/host.ts').then((m) => m.presentDifferences()),
+      (c) => ({ world: c.world, interp: c.reference, kvm: c.result }),
+    ),
 };
 
 const loaded = new Map<EngineName, Promise<DifferenceClassifier | undefined>>();
@@ -78,5 +82,5 @@ export function differencesOf(engine: EngineName): Promise<DifferenceClassifier 
 export const REFERENCE_ENGINE: EngineName = 'interp';
 
 export function notComparableText(d: KnownDifference): string {
-  return `not comparable (${d.label}: ${d.id}: ${d.evidence})`;
+  return `not comparable (${d.label}: ${d.id} — ${d.evidence})`;
 }

@@ -92,7 +92,7 @@ export interface Verdict {
   seeds: number[];
   /**
    * Set when the engine and the reference (interp) disagree here and a known difference of the engine
-   * explains it: "not comparable (unicorn gap: <id>: <evidence>)". Neither a pass nor a failure.
+   * explains it: "not comparable (unicorn gap: <id> — <evidence>)". Neither a pass nor a failure.
    */
   notComparable?: string;
 }

@@ -120,3 +120,33 @@ export class SparseMemory implements PhysicalMemory {
     return m;
   }
 }
+
+/**
+ * The physical addresses at which two memories of the same world differ, in ascending order (at most
+ * `limit` of them). A page neither memory holds reads as zero in both, so comparing the union of their
+ * pages compares all of RAM.
+ */
+export function differingBytes(a: PhysicalMemory, b: PhysicalMemory, limit = Infinity): bigint[] {
+  const pages = new Set<bigint>();
+  for (const [p] of a.pages()) pages.add(p);
+  for (const [p] of b.pages()) pages.add(p);
+  const out: bigint[] = [];
+  for (const p of [...pages].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
+    const x = readPage(a, p);
+    const y = readPage(b, p);
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (x[i] === y[i]) continue;
+      out.push(p + BigInt(i));
+      if (out.length >= limit) return out;
+    }
+  }
+  return out;
+}
+
+/** A page's bytes; bytes outside RAM (a region that ends inside the page) read as zero. */
+function readPage(m: PhysicalMemory, p: bigint): Uint8Array {
+  if (m.contains(p, PAGE_SIZE)) return m.read(p, PAGE_SIZE);
+  const out = new Uint8Array(PAGE_SIZE);
+  for (let i = 0; i < PAGE_SIZE; i++) if (m.contains(p + BigInt(i), 1)) out[i] = m.read(p + BigInt(i), 1)[0]!;
+  return out;
+}

@@ -6,20 +6,31 @@
 // - a probe: a small program run on THIS host's KVM whose result shows whether the host has the
 //   difference (a host that behaves as the SDM says keeps every case comparable), and
 // - a classifier: evidence that a case on which interp and kvm disagree is explained by it.
-// The differential tests consult the list only where interp and kvm disagree, and only for the
-// differences the probes found here; such a case is printed "not comparable (kvm host: ID — evidence)",
-// never dropped silently, and a disagreement no entry explains fails. docs/guides/engines.md carries
-// the same list; test/kvm-host.test.ts shows each entry on this host.
+// The differential tests and the spec harness (`test --engine kvm`, src/harness/differences.ts)
+// consult the list only where interp and kvm disagree, and only for the differences the probes found
+// here; such a case is printed "not comparable (kvm host: ID — evidence)", never dropped silently, and
+// a disagreement no entry explains fails. docs/guides/engines.md carries the same list;
+// test/kvm-host.test.ts shows each entry on this host.
 
 import { existsSync } from 'node:fs';
-import type { PhysicalMemory } from '../memory.ts';
-import { hex } from '../../x86/hex.ts';
-import { translate } from '../paging.ts';
 import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
-import { type RunResult, type Stop, type World } from '../types.ts';
+import { PTE_ADDR_MASK } from '../../x86/paging.ts';
+import { hex } from '../../x86/hex.ts';
 import { GPRS, type CpuState } from '../../x86/registers.ts';
+import { missingAccessedBits } from '../accessed-bits.ts';
 import { assemble } from '../assemble.ts';
-import { CODE_BASE, DATA_BASE, programWorld, withRecordingIdt } from '../program-world.ts';
+import { differingBytes, type PhysicalMemory } from '../memory.ts';
+import { isCanonical, translate } from '../paging.ts';
+import {
+  CODE_BASE,
+  DATA_BASE,
+  GDT_BASE,
+  IDT_BASE,
+  programWorld,
+  withRecordingIdt,
+} from '../program-world.ts';
+import type { CpuidEntry, RunResult, Stop, World } from '../types.ts';
+import { baselineCpuid } from '../world.ts';
 
 /** One engine's view of a case; state and memory are absent where only the stop is known. */
 export interface Observed {
@@ -32,6 +43,8 @@ export interface KvmCase {
   /** The interpreter's run: the SDM's answer. */
   interp: Observed;
   kvm: Observed;
+  /** The world both ran (its CPUID table), where the caller has it. */
+  world?: World;
 }
 
 export interface HostProbe {
@@ -48,8 +61,11 @@ export interface KvmHostDifference {
   /** One line: what this kind of host does instead of what the SDM says. */
   description: string;
   probe: HostProbe;
-  /** Evidence (one line) that the disagreement in `c` is this difference, or undefined. */
-  classify(c: KvmCase): string | undefined;
+  /**
+   * Evidence (one line) that the disagreement in `c` is this difference, or undefined. `probe` is this
+   * host's KVM run of the probe, for a difference whose classifier needs what the host answered.
+   */
+  classify(c: KvmCase, probe?: RunResult): string | undefined;
 }
 
 const q = (v: bigint): Uint8Array => {
@@ -87,7 +103,7 @@ function gigabytePage(o: Observed): { entry: bigint; value: bigint; linear: bigi
   const mem = o.memory;
   if (!s || !mem) return undefined;
   if ((s.cr0 & CR0_PG) === 0n || (s.cr4 & CR4_PAE) === 0n || (s.efer & EFER_LMA) === 0n) return undefined;
-  const ADDR = 0x000f_ffff_ffff_f000n;
+  const ADDR = PTE_ADDR_MASK;
   const walk = (table: bigint, level: number, linear: bigint): ReturnType<typeof gigabytePage> => {
     for (let i = 0n; i < 512n; i++) {
       let e: bigint;
@@ -111,6 +127,78 @@ function gigabytePage(o: Observed): { entry: bigint; value: bigint; linear: bigi
 }
 
 const GIB = 1n << 30n;
+
+/** Both runs ended at the same RIP with the same GPRs: what differs is elsewhere (memory, say). */
+function sameRegisters(a: Observed, b: Observed): boolean {
+  return (
+    !!a.state &&
+    !!b.state &&
+    a.state.rip === b.state.rip &&
+    GPRS.every((r) => a.state!.gpr[r] === b.state!.gpr[r])
+  );
+}
+
+/** A software interrupt at `rip` (cc, or cd ib), read through the run's final paging. */
+function softwareInterruptAt(o: Observed, rip: bigint): { vector: number; text: string } | undefined {
+  const b = codeAt(o, rip, 2);
+  if (b?.[0] === 0xcc) return { vector: 3, text: 'int3' };
+  if (b?.[0] === 0xcd) return { vector: b[1]!, text: `int $${hex(b[1]!)}` };
+  return undefined;
+}
+
+/** The run ended in KVM_EXIT_INTERNAL_ERROR. */
+const internalError = (o: Observed): boolean =>
+  o.stop.reason === 'engine-limit' && /internal error/i.test(o.stop.message);
+
+/**
+ * Why a 64-bit IDT gate is one the SDM refuses to deliver through (vol. 3, 6.12.1 / 6.14.1: not
+ * present -> #NP; not an interrupt or trap gate, a null selector, a selector outside the GDT or not
+ * naming a present 64-bit code segment, a non-canonical offset -> #GP), or undefined for a usable gate.
+ */
+function gateProblem(o: Observed, vector: number): string | undefined {
+  const s = o.state;
+  const mem = o.memory;
+  if (!s || !mem || vector * 16 + 15 > s.idtr.limit) return undefined;
+  const read = (linear: bigint, n: number): Uint8Array | undefined => {
+    try {
+      const t = translate(mem, s, linear);
+      return t.ok ? mem.read(t.phys, n) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const g = read(s.idtr.base + BigInt(vector * 16), 16);
+  if (!g) return undefined;
+  const d = new DataView(g.buffer, g.byteOffset, 16);
+  const type = g[5]! & 0xf;
+  if ((g[5]! & 0x80) === 0) return 'not present';
+  if (type !== 0xe && type !== 0xf) return `type ${type}, not an interrupt or trap gate`;
+  const selector = d.getUint16(2, true);
+  if ((selector & ~3) === 0) return 'a null selector';
+  if (selector & 4) return undefined; // an LDT selector: not judged here
+  if ((selector | 7) > s.gdtr.limit) return `selector ${hex(selector)} outside the GDT`;
+  const desc = read(s.gdtr.base + BigInt(selector & ~7), 8);
+  if (!desc) return undefined;
+  const access = desc[5]!;
+  const flags = desc[6]! >> 4;
+  if ((access & 0x18) !== 0x18 || (flags & 6) !== 2)
+    return `selector ${hex(selector)} does not name a 64-bit code segment`;
+  if ((access & 0x80) === 0) return `selector ${hex(selector)} names a segment that is not present`;
+  const offset =
+    BigInt(d.getUint16(0, true)) |
+    (BigInt(d.getUint16(6, true)) << 16n) |
+    (BigInt(d.getUint32(8, true)) << 32n);
+  if (!isCanonical(offset, false)) return `non-canonical offset ${hex(offset)}`;
+  return undefined;
+}
+
+/** The world's leaf-1 CPUID entry (subleaf-free or subleaf 0). */
+const leaf1 = (cpuid: readonly CpuidEntry[] | undefined): CpuidEntry | undefined =>
+  cpuid?.find((e) => e.leaf === 1 && (e.subleaf ?? 0) === 0);
+
+/** The 8-byte store of the split-store probe: it starts 4 bytes below a page that is not present. */
+const SPLIT_PAGE = 0x20_0000n;
+const SPLIT_VALUE = 0x1122_3344_5566_7788n;
 
 export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
   {
@@ -180,9 +268,190 @@ export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
         r.stop.reason === 'engine-limit' ? `int3 with a #BP gate in the IDT: ${r.stop.message}` : undefined,
     },
     classify({ interp, kvm }) {
-      if (kvm.stop.reason !== 'engine-limit' || !/internal error/i.test(kvm.stop.message)) return undefined;
-      if (interp.stop.vector !== 3) return undefined;
-      return `kvm: ${kvm.stop.message} at ${hex(kvm.stop.rip)}, where the interpreter raised #BP`;
+      if (!internalError(kvm)) return undefined;
+      // The interpreter stopped at the #BP, or (a handler that returns) ran on past the int3 kvm stopped at.
+      const at = softwareInterruptAt(kvm, kvm.stop.rip) ?? softwareInterruptAt(interp, kvm.stop.rip);
+      if (interp.stop.vector !== 3 && at?.vector !== 3) return undefined;
+      return `kvm: ${kvm.stop.message} at ${hex(kvm.stop.rip)}${at ? ` (${at.text})` : ''}, where the interpreter raised #BP`;
+    },
+  },
+  {
+    id: 'int-n-internal-error',
+    description:
+      '`int $n` is not delivered either, whatever the gate: KVM_RUN ends in an internal error ' +
+      '(KVM_EXIT_INTERNAL_ERROR) where the CPU runs the handler of vector n (or raises #GP/#NP for a bad gate)',
+    probe: {
+      source: 'nop\nint $5\nhlt',
+      world: withRecordingIdt,
+      shows: (r) =>
+        r.stop.reason === 'engine-limit'
+          ? `int $5 with an interrupt gate for vector 5 in the IDT: ${r.stop.message}`
+          : undefined,
+    },
+    classify({ interp, kvm }) {
+      if (!internalError(kvm)) return undefined;
+      const at = softwareInterruptAt(kvm, kvm.stop.rip) ?? softwareInterruptAt(interp, kvm.stop.rip);
+      if (!at || at.text === 'int3' || at.vector === 3) return undefined;
+      return `kvm: ${kvm.stop.message} at the ${at.text} at ${hex(kvm.stop.rip)}; the interpreter: ${interp.stop.message}`;
+    },
+  },
+  {
+    id: 'idt-gate-unchecked',
+    description:
+      'exception delivery does not check the IDT gate as the SDM says (a gate that is not an interrupt or ' +
+      'trap gate, or whose selector does not name a 64-bit code segment, gives #GP; a not-present one #NP): ' +
+      'the handler runs through the bad gate, #DF is delivered instead, or the guest shuts down',
+    probe: {
+      // IDT entry 6 (#UD) gets type 0. The SDM: #GP(0x33) (IDT entry 6, external), so handler 13 runs.
+      source: 'nop\nud2\nhlt',
+      world: (w) => {
+        withRecordingIdt(w);
+        w.image.push({ addr: IDT_BASE + 6n * 16n + 5n, bytes: Uint8Array.of(0x80) });
+      },
+      shows: (r) => {
+        const g = r.state.gpr;
+        // 'fault' is the interpreter's word for a delivered fault whose handler stopped at hlt.
+        const handled = r.stop.reason === 'hlt' || r.stop.reason === 'fault';
+        if (handled && g.r12 === 13n && g.r13 === 0x33n) return undefined;
+        const what = handled
+          ? `handler ${g.r12} ran${g.r12 === 6n ? ' (the #UD handler, through the bad gate)' : ''}`
+          : `the run ended: ${r.stop.message}`;
+        return `ud2 with IDT entry 6 of type 0: ${what}, where the SDM raises #GP(0x33)`;
+      },
+    },
+    classify({ interp, kvm }) {
+      const s = interp.stop;
+      if (s.reason !== 'fault' && s.reason !== 'triple-fault') return undefined;
+      const bad = Array.from({ length: 32 }, (_, v) => ({ v, why: gateProblem(interp, v) })).filter(
+        (g) => g.why,
+      );
+      if (!bad.length) return undefined;
+      const ec = s.errorCode;
+      // An error code that names an IDT entry (bit 1) names the gate; an external one (bit 0), or a
+      // double fault, says the exception came from a failed delivery.
+      const named = ec !== undefined && ec & 2 ? bad.find((g) => g.v === ec >> 3) : undefined;
+      const gate = named ?? (s.vector === 8 || (ec !== undefined && ec & 1) ? bad[0] : undefined);
+      if (!gate) return undefined;
+      return `IDT entry ${gate.v} is a gate the SDM refuses (${gate.why}); the interpreter: ${s.message}; kvm: ${kvm.stop.message}`;
+    },
+  },
+  {
+    id: 'split-store-partial-write',
+    description:
+      'a store that crosses into a page that faults writes its part on the first page (KVM emulates the ' +
+      'access page by page); the SDM (vol. 3, 6.5 and the #PF entry of 6.15) restores the state before the ' +
+      'faulting instruction, which is not executed: the CPU, and the interpreter, write nothing',
+    probe: {
+      source: `movabs $${SPLIT_VALUE}, %rax\nmov $${SPLIT_PAGE - 4n}, %ebx\nmov %rax, (%rbx)\nhlt`,
+      world: (w) => {
+        w.image.push({ addr: 0x3008n, bytes: q(0n) }); // PDE 1 (0x200000..0x3fffff) not present
+        withRecordingIdt(w);
+      },
+      shows: (r) => {
+        if (r.state.gpr.r12 !== 14n) return undefined;
+        const b = r.memory.read(SPLIT_PAGE - 4n, 4);
+        if (b.every((x) => x === 0)) return undefined;
+        const bytes = [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+        return `an 8-byte store of ${hex(SPLIT_VALUE)} at ${hex(SPLIT_PAGE - 4n)} raised #PF(${hex(r.state.gpr.r13)}, CR2 ${hex(r.state.cr2)}) and left ${bytes} at ${hex(SPLIT_PAGE - 4n)}..${hex(SPLIT_PAGE - 1n)}`;
+      },
+    },
+    classify({ interp, kvm }) {
+      if (interp.stop.vector !== 14 || !interp.state || !interp.memory || !kvm.memory) return undefined;
+      if (!sameRegisters(interp, kvm)) return undefined;
+      const cr2 = interp.state.cr2;
+      if ((cr2 & 0xfffn) !== 0n) return undefined;
+      let last: bigint;
+      try {
+        const t = translate(interp.memory, interp.state, cr2 - 1n);
+        if (!t.ok) return undefined;
+        last = t.phys;
+      } catch {
+        return undefined;
+      }
+      // Every byte that differs lies in the 64 bytes below the faulting page: a store's first part.
+      const diff = differingBytes(interp.memory, kvm.memory, 65);
+      if (!diff.length || diff.some((a) => a > last || a < last - 63n)) return undefined;
+      return `kvm wrote ${diff.length} byte(s) at ${hex(diff[0]!)}..${hex(diff.at(-1)!)}, just below the page of CR2 ${hex(cr2)} where the interpreter's #PF left memory as it was`;
+    },
+  },
+  {
+    id: 'iretq-accessed-bit',
+    description:
+      'iretq loads CS and SS without setting the accessed bit of their descriptors (SDM vol. 3, 3.4.5.1: the ' +
+      'processor sets it whenever it loads a selector into a segment register); far jumps, calls and lretq do set it',
+    probe: {
+      // GDT entries 0x20 (data) and 0x28 (64-bit code) with the accessed bit clear; iretq to 0x28:1f, SS 0x20.
+      source: [
+        'mov %rsp, %rax',
+        'pushq $0x20',
+        'push %rax',
+        'pushfq',
+        'pushq $0x28',
+        'lea 1f(%rip), %rax',
+        'push %rax',
+        'iretq',
+        '1: hlt',
+      ].join('\n'),
+      world: (w) => {
+        w.image.push({ addr: GDT_BASE + 0x20n, bytes: q(0x00cf_9200_0000_ffffn) });
+        w.image.push({ addr: GDT_BASE + 0x28n, bytes: q(0x00af_9a00_0000_ffffn) });
+        w.state.gdtr = { base: GDT_BASE, limit: 0x2f };
+      },
+      shows: (r) => {
+        const [ss, cs] = [r.memory.read(GDT_BASE + 0x25n, 1)[0]!, r.memory.read(GDT_BASE + 0x2dn, 1)[0]!];
+        if (r.stop.reason !== 'hlt' || (ss & cs & 1) === 1) return undefined;
+        return `iretq to CS 0x28, SS 0x20, whose descriptors have the accessed bit clear, left their types at ${hex(cs)} and ${hex(ss)}`;
+      },
+    },
+    classify({ interp, kvm, world }) {
+      if (!world || !interp.state || !interp.memory || !kvm.state || !kvm.memory) return undefined;
+      return missingAccessedBits(
+        world.state.gdtr,
+        { state: interp.state, memory: interp.memory },
+        { state: kvm.state, memory: kvm.memory },
+      );
+    },
+  },
+  {
+    id: 'cpuid-leaf1-host-values',
+    description:
+      "KVM_SET_CPUID2 has no effect on CPUID leaf 1 ECX/EDX: the guest reads the host's feature bits " +
+      "instead of the world's (leaf 1 EAX/EBX and other leaves are as set)",
+    probe: {
+      source: 'mov $1, %eax\ncpuid\nhlt',
+      world: (w) => {
+        w.cpuid = baselineCpuid();
+      },
+      shows: (r) => {
+        const want = leaf1(baselineCpuid())!;
+        const { rcx, rdx } = r.state.gpr;
+        if (rcx === BigInt(want.ecx) && rdx === BigInt(want.edx)) return undefined;
+        return `CPUID.1 set to ECX ${hex(want.ecx)}, EDX ${hex(want.edx)} reads ECX ${hex(rcx)}, EDX ${hex(rdx)}`;
+      },
+    },
+    classify({ interp, kvm, world }, probe) {
+      const want = leaf1(world?.cpuid);
+      if (!want || !probe || !interp.state || !kvm.state || interp.state.rip !== kvm.state.rip)
+        return undefined;
+      const host = { ecx: probe.state.gpr.rcx, edx: probe.state.gpr.rdx };
+      const differ = GPRS.filter((r) => interp.state!.gpr[r] !== kvm.state!.gpr[r]);
+      if (!differ.length) return undefined;
+      const why: string[] = [];
+      for (const r of differ) {
+        const i = interp.state.gpr[r];
+        const k = kvm.state.gpr[r];
+        const reg =
+          i === BigInt(want.ecx) && k === host.ecx
+            ? 'ECX'
+            : i === BigInt(want.edx) && k === host.edx
+              ? 'EDX'
+              : undefined;
+        if (!reg) return undefined;
+        why.push(
+          `${r} ${hex(i)} on the interpreter (the world's CPUID.1 ${reg}), ${hex(k)} on kvm (this host's)`,
+        );
+      }
+      return why.join('; ');
     },
   },
 ];
@@ -190,6 +459,8 @@ export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
 export interface PresentDifference {
   difference: KvmHostDifference;
   evidence: string;
+  /** This host's KVM run of the probe. */
+  run: RunResult;
 }
 
 export interface HostReport {
@@ -227,12 +498,22 @@ export function probeKvmHost(): Promise<HostReport> {
     for (const [i, difference] of KVM_HOST_DIFFERENCES.entries()) {
       const r = await kvmEngine.run(worlds[i]!, { maxSteps: 100_000 });
       const evidence = difference.probe.shows(r);
-      if (evidence) report.present.push({ difference, evidence });
+      if (evidence) report.present.push({ difference, evidence, run: r });
       else report.absent.push({ difference, saw: r.stop.message });
     }
     return report;
   })();
   return probed;
+}
+
+/** The differences this host's probes found, each as `{ id, classify }` (the spec harness's list shape). */
+export async function presentDifferences(): Promise<
+  { id: string; classify(c: KvmCase): string | undefined }[]
+> {
+  return (await probeKvmHost()).present.map(({ difference, run }) => ({
+    id: difference.id,
+    classify: (c: KvmCase) => difference.classify(c, run),
+  }));
 }
 
 /** One line for test output: the module and the differences found. */
@@ -246,8 +527,8 @@ export function kvmHostDifference(
   c: KvmCase,
   present: readonly PresentDifference[],
 ): { difference: KvmHostDifference; evidence: string } | undefined {
-  for (const { difference } of present) {
-    const evidence = difference.classify(c);
+  for (const { difference, run } of present) {
+    const evidence = difference.classify(c, run);
     if (evidence) return { difference, evidence };
   }
   return undefined;

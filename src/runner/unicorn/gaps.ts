@@ -4,6 +4,7 @@
 // each behaviour on a small program.
 
 import { CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_NXE, EFER_SCE } from '../../x86/bits.ts';
+import { missingAccessedBits } from '../accessed-bits.ts';
 import { translate } from '../paging.ts';
 import type { RunResult, World } from '../types.ts';
 
@@ -146,6 +147,16 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
       if (c.reference?.stop.reason === 'fault' && s.reason === 'triple-fault')
         return 'the reference delivered an exception through the guest IDT';
       return undefined;
+    },
+  },
+  {
+    id: 'far-transfer-accessed-bit',
+    description:
+      'a far transfer (ljmp, lcall, lretq, iretq) that loads CS — or SS, from an iretq frame — does not set the ' +
+      'accessed bit in the descriptor (a CPU writes it, and the page walk of that write sets A/D); mov/pop/lss do',
+    classify(c) {
+      const ref = c.reference;
+      return ref && missingAccessedBits(c.world.state.gdtr, ref, c.unicorn);
     },
   },
 ];

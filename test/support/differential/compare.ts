@@ -10,11 +10,16 @@
 //   faulting instruction started from is compared; what the failed delivery attempts leave behind is
 //   not: RFLAGS.RF (a fault sets RF in the RFLAGS image it pushes; kvm reports that image) and CR2 (a
 //   #PF met while pushing a frame for the original exception, or not, depending on how far the
-//   implementation's delivery got). Memory is not compared by these functions at all.
+//   implementation's delivery got).
+// - Memory is compared byte for byte over all of RAM (firstMemoryDifference), after the state: the
+//   interpreter models what a CPU writes besides the program's own stores (Accessed/Dirty bits in
+//   every level of a walk, the descriptor accessed bit, RF in pushed frames). A case must leave no
+//   undefined flag in an RFLAGS image it pushes (pushfq, an exception frame): those images are memory.
 
-import { type RunResult, type Stop, type StopReason } from '../../../src/runner/types.ts';
-import { GPRS } from '../../../src/x86/registers.ts';
+import { differingBytes, type PhysicalMemory } from '../../../src/runner/memory.ts';
+import type { RunResult, Stop, StopReason } from '../../../src/runner/types.ts';
 import { hex } from '../../../src/x86/hex.ts';
+import { GPRS } from '../../../src/x86/registers.ts';
 
 export interface Difference {
   item: string;
@@ -144,4 +149,23 @@ export function firstSystemDifference(
   const pb = JSON.stringify(b.ports);
   if (pa !== pb) return { item: 'ports', a: pa, b: pb };
   return undefined;
+}
+
+/**
+ * The first run of differing bytes between two final memories (all of RAM), with both engines' bytes
+ * of that run (up to 16) and how many bytes differ in all. Undefined when they are the same.
+ */
+export function firstMemoryDifference(a: PhysicalMemory, b: PhysicalMemory): Difference | undefined {
+  const diff = differingBytes(a, b);
+  if (diff.length === 0) return undefined;
+  const start = diff[0]!;
+  let n = 1;
+  while (n < 16 && diff[n] === start + BigInt(n)) n++;
+  const end = start + BigInt(n - 1);
+  const bytes = (m: PhysicalMemory) =>
+    [...m.read(start, n)].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  const range = n === 1 ? hex(start) : `${hex(start)}..${hex(end)}`;
+  const total =
+    diff.length === n ? '' : ` (${diff.length} bytes differ in all, the last at ${hex(diff.at(-1)!)})`;
+  return { item: `memory ${range}${total}`, a: bytes(a), b: bytes(b) };
 }
