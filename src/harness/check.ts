@@ -11,10 +11,10 @@
 import path from 'node:path';
 import type { VFileMessage } from 'vfile-message';
 import { loadSpec, type LoadOptions } from '../markdown/load.ts';
-import { specMessage } from '../markdown/messages.ts';
+import { specMessage, type RuleId } from '../markdown/messages.ts';
 import { publishClause, type SpecModel } from '../markdown/model.ts';
 import { GivenBuildError } from '../model/given.ts';
-import type { Example, ExampleRun, SpecDocument } from '../model/types.ts';
+import type { Example, ExampleRun, SourcePlace, SpecDocument } from '../model/types.ts';
 import { EngineUnavailableError, getEngine } from '../runner/engines.ts';
 import { MemoryError } from '../runner/memory.ts';
 import type { EngineName } from '../runner/types.ts';
@@ -151,7 +151,7 @@ interface PreparedDocument {
   messages: VFileMessage[];
 }
 
-/** A document's cache look-ups, then one assembler batch: its examples and the snippets of their stages. */
+/** A document's cache look-ups, then one assembler batch for what is left. */
 async function prepareDocument(
   jobs: Job[],
   engine: EngineName,
@@ -159,28 +159,40 @@ async function prepareDocument(
   caches: Caches,
   stats: Stats,
 ): Promise<PreparedDocument> {
-  const out: PreparedDocument = { cached: [], ready: [], messages: [] };
-  const push = (
-    reason: string,
-    place: Parameters<typeof specMessage>[1],
-    rule: Parameters<typeof specMessage>[2],
-  ) => out.messages.push(specMessage(reason, place, rule));
   stats.examples += jobs.length;
+  const cached: [Job, Outcome][] = [];
   const misses: Job[] = [];
   for (const job of jobs) {
     const o = await caches.runs.get(job.key);
-    if (o) out.cached.push([job, o]);
+    if (o) cached.push([job, o]);
     else misses.push(job);
   }
-  stats.cached += out.cached.length;
+  stats.cached += cached.length;
+  return { cached, ...(await assembleDocument(misses, engine, engineProblem, caches.asm, stats)) };
+}
 
-  const stagesNeeded = [...new Set(misses.map((j) => j.stage))];
+/**
+ * One assembler batch for a document's jobs: their examples and the snippets of their stages. A job
+ * whose code (or whose stage's snippets) does not assemble, or whose engine cannot run here, is a
+ * message at its place instead of a run.
+ */
+async function assembleDocument(
+  jobs: Job[],
+  engine: EngineName,
+  engineProblem: string | undefined,
+  asmCache: AsmCache,
+  stats: Stats,
+): Promise<Omit<PreparedDocument, 'cached'>> {
+  const out: Omit<PreparedDocument, 'cached'> = { ready: [], messages: [] };
+  const push = (reason: string, place: SourcePlace, rule: RuleId) =>
+    out.messages.push(specMessage(reason, place, rule));
+  const stagesNeeded = [...new Set(jobs.map((j) => j.stage))];
   const snippetJobs = stagesNeeded.flatMap((s) =>
-    misses.find((j) => j.stage === s)!.given.snippets.map((b) => ({ stage: s, b })),
+    jobs.find((j) => j.stage === s)!.given.snippets.map((b) => ({ stage: s, b })),
   );
   const assembled = await assembleCached(
     [
-      ...misses.map((j) => ({
+      ...jobs.map((j) => ({
         source: withWorldSymbols(j.example.source, j.given.spec.symbols),
         base: j.given.codeBase,
         file: j.example.place.file,
@@ -188,14 +200,14 @@ async function prepareDocument(
       })),
       ...snippetJobs.map((s) => s.b),
     ],
-    caches.asm,
+    asmCache,
     codeSalt('assembler'),
     stats,
   );
   // A stage's snippets, in order; null when one of them does not assemble (reported once).
   const snippetsOf = new Map<string, { bytes: Uint8Array }[] | null>();
   snippetJobs.forEach((s, i) => {
-    const asm = assembled[misses.length + i]!;
+    const asm = assembled[jobs.length + i]!;
     const list = snippetsOf.get(s.stage.id);
     if (list === null) return;
     if (!asm.ok) {
@@ -203,7 +215,7 @@ async function prepareDocument(
       snippetsOf.set(s.stage.id, null);
     } else snippetsOf.set(s.stage.id, [...(list ?? []), asm]);
   });
-  misses.forEach((job, i) => {
+  jobs.forEach((job, i) => {
     const asm = assembled[i]!;
     const { example } = job;
     if (!asm.ok) {
