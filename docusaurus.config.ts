@@ -1,5 +1,6 @@
 // The kexec handoff contract site: the contract from spec/ at /spec, guides from docs/ at /docs.
-// Every example in spec/ is assembled and run during the build (the remark plugin and the site plugin);
+// Every example in spec/ is assembled and run during the build, once per spec tree: one spec pass
+// (src/harness/pass.ts) serves the pages (the remark plugin) and the site data (the site plugin);
 // a failing example fails the build with its Markdown file:line. The pages execute nothing.
 //
 // Environment:
@@ -12,6 +13,7 @@ import path from 'node:path';
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
+import { SpecPass } from './src/harness/pass.ts';
 import { siteEnv } from './src/site/env.ts';
 import remarkSpecPerVersion from './src/site/remark.ts';
 
@@ -30,11 +32,13 @@ const { url, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
 const generatedStatic = '.docusaurus/kexec-contract-static';
 
 export default function createConfig(): Config {
-  // The remark plugin (TypeScript, compiled by Docusaurus's config loader) checks every example of a page
-  // against its spec tree: spec/ for the current docs, spec_versioned_docs/version-X/ for a release.
+  // The build's one spec pass: each spec tree (spec/, and each released copy) runs once, whoever asks.
+  const pass = new SpecPass();
+  // The remark plugin (TypeScript, compiled by Docusaurus's config loader) shows every page's results
+  // from its spec tree: spec/ for the current docs, spec_versioned_docs/version-X/ for a release.
   const remarkPlugins = sample
     ? []
-    : [[remarkSpecPerVersion, { jsx: true, specDir: 'spec', failOnError: !allowFailures }]];
+    : [[remarkSpecPerVersion, { jsx: true, specDir: 'spec', failOnError: !allowFailures, pass }]];
 
   return {
     title: 'kexec handoff contract',
@@ -97,6 +101,7 @@ export default function createConfig(): Config {
           version: specVersion,
           staticDir: generatedStatic,
           allowFailures,
+          pass,
         },
       ],
     ],

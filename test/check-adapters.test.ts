@@ -13,7 +13,7 @@ import { FREEBSD_LAYOUT, segmentsOfList } from '../src/check/adapters/freebsd.ts
 import { objectWorld, planObject, runObjectInStage, type ObjectRun } from '../src/check/run.ts';
 import { engineAvailability } from '../src/runner/engines.ts';
 import { readObject, type RelObject } from '../src/runner/object/index.ts';
-import { stateItems } from '../src/runner/state-items.ts';
+import { stateItems } from '../src/x86/items.ts';
 import type { EngineName } from '../src/runner/types.ts';
 import { buildFixture, failing, judge, specStage, type SpecStage } from './check-helpers.ts';
 

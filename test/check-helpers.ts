@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTree } from '../src/harness/load.ts';
+import { loadSpec } from '../src/markdown/load.ts';
 import { parseGiven, type GivenSpec } from '../src/model/given.ts';
 import { evaluate, parseAssertion } from '../src/model/expect/index.ts';
 import type { Clause } from '../src/model/types.ts';
@@ -39,13 +39,13 @@ const stages = new Map<string, Promise<SpecStage>>();
 export function specStage(id: string): Promise<SpecStage> {
   let p = stages.get(id);
   if (!p) {
-    p = loadTree('spec').then((tree) => {
-      const stage = tree.files.flatMap((f) => f.extracted.stages).find((s) => s.id === id);
+    p = loadSpec('spec').then((tree) => {
+      const stage = tree.files.flatMap((f) => f.stages).find((s) => s.id === id);
       if (!stage) throw new Error(`spec has no stage ${id}`);
       const r = parseGiven(stage.given);
       if (!r.given) throw new Error(`stage ${id}: ${JSON.stringify(r.errors)}`);
       const clauses = tree.files
-        .flatMap((f) => f.extracted.clauses)
+        .flatMap((f) => f.clauses)
         .filter((c) => c.stage === id && c.assertions.some((a) => a.kind === 'check'));
       return { given: r.given, clauses };
     });

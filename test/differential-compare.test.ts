@@ -1,4 +1,4 @@
-// What the differential comparison treats as "the same" (src/runner/differential/compare.ts): stops by
+// What the differential comparison treats as "the same" (test/support/differential/compare.ts): stops by
 // reason and RIP, never by wording; a fault the interpreter saw delivered ends as its handler's hlt on an
 // engine that cannot see delivery; after a triple fault on both sides RFLAGS.RF and CR2 are left out.
 import { expect, test } from 'vitest';
@@ -6,10 +6,11 @@ import {
   NOT_COMPARED_AFTER_SHUTDOWN,
   firstSystemDifference,
   sameStopReason,
-} from '../src/runner/differential/compare.ts';
-import { baseState } from '../src/runner/differential/world.ts';
+} from './support/differential/compare.ts';
+import { baseState } from '../src/runner/program-world.ts';
 import { SparseMemory } from '../src/runner/memory.ts';
-import type { CpuState, EngineName, RunResult, Stop } from '../src/runner/types.ts';
+import type { EngineName, RunResult, Stop } from '../src/runner/types.ts';
+import type { CpuState } from '../src/x86/registers.ts';
 
 function result(engine: EngineName, stop: Stop, edit: (s: CpuState) => void = () => {}): RunResult {
   const state = baseState();

@@ -2,7 +2,7 @@
 // (when KEXEC_CONTRACT_REQUIRE_ENGINES names it) a failure. KEXEC_CONTRACT_DISABLE_ENGINES makes a
 // present engine look missing, so these run the same on machines with and without /dev/kvm.
 import { afterEach, expect, test, vi } from 'vitest';
-import { engineGate, requiredEngines } from '../src/runner/differential/gate.ts';
+import { engineGate, requiredEngines } from './support/differential/gate.ts';
 import {
   EngineUnavailableError,
   disabledEngines,

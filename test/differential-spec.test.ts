@@ -7,8 +7,8 @@
 // dropped silently; every other disagreement fails. Stops are compared by reason (compare.ts's rule: a
 // fault the interpreter saw delivered ends as the handler's hlt on kvm), not by wording.
 import { afterAll, describe, expect, test } from 'vitest';
-import { sameStopReason } from '../src/runner/differential/compare.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
+import { sameStopReason } from './support/differential/compare.ts';
+import { engineGate } from './support/differential/gate.ts';
 import { checkSpec } from '../src/harness/check.ts';
 import type { SpecDocument } from '../src/model/types.ts';
 import type { EngineName, StopReason } from '../src/runner/types.ts';

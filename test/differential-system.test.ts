@@ -1,4 +1,4 @@
-// The system-level corpus (src/runner/differential/system.ts): every case runs on the interpreter and is
+// The system-level corpus (test/support/differential/system.ts): every case runs on the interpreter and is
 // compared with kvm when /dev/kvm is usable (full state, segment caches included) and with unicorn,
 // first on the state and then on memory (all of RAM, byte for byte). A disagreement with kvm that a
 // difference of this KVM host explains (src/runner/kvm/host.ts, found by probes on this host) is
@@ -7,15 +7,15 @@
 // visible, never silently dropped; any other disagreement fails. A case whose state agrees but whose
 // memory is explained that way counts as compared on the state only. What "the same" means (stop reason
 // + RIP, not wording; the state compared after a triple fault; memory) is in
-// src/runner/differential/compare.ts and docs/guides/engines.md.
+// test/support/differential/compare.ts and docs/guides/engines.md.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   firstMemoryDifference,
   firstSystemDifference,
   type Difference,
-} from '../src/runner/differential/compare.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { SYSTEM_CASES, buildSystemCases, type BuiltCase } from '../src/runner/differential/system.ts';
+} from './support/differential/compare.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { SYSTEM_CASES, buildSystemCases, type BuiltCase } from './support/differential/system.ts';
 import { getEngine } from '../src/runner/engines.ts';
 import type { RunResult } from '../src/runner/types.ts';
 import {

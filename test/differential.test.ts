@@ -4,8 +4,8 @@
 // first differing register/flag and both values.
 // KEXEC_DIFF_SEEDS=start:count overrides the seed range (e.g. to hunt with new seeds).
 import { describe, expect, test } from 'vitest';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { differential, formatMismatch } from '../src/runner/differential/run.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { differential, formatMismatch } from './support/differential/run.ts';
 import { getEngine } from '../src/runner/engines.ts';
 import type { Engine } from '../src/runner/types.ts';
 

@@ -1,7 +1,8 @@
 import { describe as group, expect, it } from 'vitest';
 import { evaluate, parseAssertion, type EvalContext, type EvalResult } from '../src/model/expect/index.ts';
 import { SparseMemory } from '../src/runner/memory.ts';
-import type { CpuState, RunResult, TraceStep } from '../src/runner/types.ts';
+import type { RunResult, TraceStep } from '../src/runner/types.ts';
+import type { CpuState } from '../src/x86/registers.ts';
 import { BASELINE, baselineWorld, cloneState } from '../src/runner/world.ts';
 
 const CP = 0x200000n; // a symbol: the control page

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe as group, expect, it } from 'vitest';
-import { parseAssertion, parseExpectBlock, parseExpression, type Expr } from '../src/model/expect/index.ts';
-import { CONSTANTS, constantValue, describe, hex } from '../src/model/constants.ts';
+import {
+  checkNames,
+  parseAssertion,
+  parseExpectBlock,
+  parseExpression,
+  type Expr,
+} from '../src/model/expect/index.ts';
+import { CONSTANTS, constantValue } from '../src/model/constants.ts';
+import { describe } from '../src/x86/bits.ts';
+import { hex } from '../src/x86/hex.ts';
 
 /** The AST of a line that must parse. */
 function ast(line: string, symbols?: string[]) {
@@ -260,6 +268,32 @@ group('parse errors', () => {
         message: "cr0 has no bit 'XX' (its bits: PE MP EM TS ET NE WP AM NW CD PG)",
       },
     ]);
+  });
+});
+
+group('names checked after parsing (a line is parsed once, its stage known later)', () => {
+  const lines = [
+    'rsp == contrl_page + 8',
+    'rax == (entry)',
+    'rax == ((foo)) + bar',
+    'rip == code.done',
+    'rdx2 == 0',
+    'qword [zz + 8] == yy',
+    'rax in [a, b)',
+    'msr[MSR_EFER + q] == 0',
+    'identity_mapped(x, 4096)',
+    'rax == CR0_PX',
+  ];
+  it('checkNames finds what parsing with the symbols finds, at the same column', () => {
+    for (const symbols of [[], ['control_page', 'entry', 'code'], ['a', 'x']])
+      for (const allowCodeLabels of [true, false])
+        for (const line of lines) {
+          const once = parseAssertion(line, { allowCodeLabels: true });
+          if (!once.ok) continue;
+          const direct = parseAssertion(line, { symbols, allowCodeLabels });
+          const later = checkNames(once.assertion!, { symbols, allowCodeLabels });
+          expect(later, line).toEqual(direct.ok ? undefined : direct.error);
+        }
   });
 });
 

@@ -1,8 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
+import { buildWorld, collectSnippets } from '../src/harness/world.ts';
 import {
   GivenBuildError,
-  buildWorld,
-  collectSnippets,
   garbageInputs,
   parseGiven,
   untilAddress,

@@ -18,7 +18,7 @@ import {
   testCases,
 } from '../src/harness/report.ts';
 import type { ExampleRun, SpecDocument, Verdict } from '../src/model/types.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
+import { engineGate } from './support/differential/gate.ts';
 import { probeKvmHost } from '../src/runner/kvm/host.ts';
 import type { RunResult } from '../src/runner/types.ts';
 import { baselineWorld } from '../src/runner/world.ts';

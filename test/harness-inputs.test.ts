@@ -7,7 +7,7 @@ import { checkSpec } from '../src/harness/check.ts';
 import type { SeedProgress } from '../src/harness/run.ts';
 import { TRACE_KEEP } from '../src/harness/run.ts';
 import { formatJunit, summarize, testCases } from '../src/harness/report.ts';
-import { formatMessage } from '../src/plugin/messages.ts';
+import { formatMessage } from '../src/markdown/messages.ts';
 
 const DIR = 'test/fixtures/errors';
 

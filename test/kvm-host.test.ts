@@ -4,7 +4,7 @@
 // does a machine without /dev/kvm. The classifiers are also checked everywhere, without KVM, on the
 // interpreter's run of each probe and the kvm outcome the entry describes.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { engineGate } from '../src/runner/differential/gate.ts';
+import { engineGate } from './support/differential/gate.ts';
 import { interpEngine } from '../src/runner/interp/index.ts';
 import {
   KVM_HOST_DIFFERENCES,

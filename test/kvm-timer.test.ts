@@ -2,7 +2,7 @@
 // blocking system call in this thread return EINTR (as it makes KVM_RUN return), and stop cleanly.
 import koffi from 'koffi';
 import { expect, test } from 'vitest';
-import { loadLibc } from '../src/runner/kvm/libc.ts';
+import { loadLibc } from '../src/runner/native/libc.ts';
 import { WallClockTimer } from '../src/runner/kvm/timer.ts';
 
 test('a blocking syscall returns EINTR while the timer runs', () => {

@@ -1,9 +1,9 @@
 // The KVM engine on small programs (the real CPU). Where /dev/kvm is missing every case is skipped
 // with one printed line naming how many: "kvm: /dev/kvm not present — N cases skipped".
 import { beforeAll, describe, expect, test } from 'vitest';
-import { assembleMany } from '../src/runner/differential/gas.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { CODE32, CODE_BASE, DATA_BASE, programWorld } from '../src/runner/differential/world.ts';
+import { assembleMany } from './support/differential/assemble-many.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { CODE32, CODE_BASE, DATA_BASE, programWorld } from '../src/runner/program-world.ts';
 import { probeKvmHost } from '../src/runner/kvm/host.ts';
 import type { RunOptions, RunResult, World } from '../src/runner/types.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SparseMemory } from '../src/runner/memory.ts';
-import { PF_I, PF_P, PF_RSVD, PF_W, isCanonical, translate } from '../src/runner/paging.ts';
+import { isCanonical, translate } from '../src/runner/paging.ts';
+import { PF_I, PF_P, PF_RSVD, PF_W } from '../src/x86/paging.ts';
 
 const P = 1n;
 const RW = 2n;

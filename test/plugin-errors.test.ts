@@ -4,8 +4,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
-import { parseExpectLine } from '../src/harness/lang.ts';
-import { loadTree } from '../src/harness/load.ts';
+import { loadSpec } from '../src/markdown/load.ts';
 import { isEngineName } from '../src/runner/engines.ts';
 import type { EngineName } from '../src/runner/types.ts';
 
@@ -132,7 +131,7 @@ const shape = (m: {
 describe('static error classes', () => {
   for (const [fixture, expected] of Object.entries(STATIC)) {
     test(fixture, async () => {
-      const tree = await loadTree(`${DIR}/${fixture}`, { parseExpectLine });
+      const tree = await loadSpec(`${DIR}/${fixture}`);
       expect(tree.messages.map(shape)).toEqual(expected);
       expect(tree.messages.every((m) => m.fatal === true)).toBe(true);
     });

@@ -1,10 +1,10 @@
 // Extraction details: the info-string tokenizer, defaults, exact prose and places.
 
 import { describe, expect, test } from 'vitest';
-import { parseAttributes } from '../src/plugin/attrs.ts';
-import { directiveAttributes } from '../src/plugin/extract.ts';
-import { formatMessage } from '../src/plugin/messages.ts';
-import { extractSource, parseMarkdown } from '../src/plugin/parse.ts';
+import { parseAttributes } from '../src/markdown/attrs.ts';
+import { directiveAttributes } from '../src/markdown/clause.ts';
+import { formatMessage } from '../src/markdown/messages.ts';
+import { extractSource, parseMarkdown } from '../src/markdown/parse.ts';
 import type { ContainerDirective } from 'mdast-util-directive';
 
 describe('parseAttributes', () => {
@@ -85,7 +85,18 @@ describe('extract', () => {
     });
     expect(c.text).toBe('First paragraph with `code` and **bold**,\nwrapped.\n\n- a list item');
     expect(c.assertions).toEqual([
-      { source: 'rax == 0   # why', kind: 'check', place: { file: 'spec/fm.md', line: 12, column: 3 } },
+      {
+        source: 'rax == 0   # why',
+        kind: 'check',
+        place: { file: 'spec/fm.md', line: 12, column: 3 },
+        // parsed here, once: the harness evaluates this tree
+        parsed: {
+          line: 1,
+          source: 'rax == 0',
+          kind: 'check',
+          ast: expect.objectContaining({ kind: 'compare' }),
+        },
+      },
     ]);
     expect(r.examples.map((e) => [e.name, e.stage, e.place.line])).toEqual([['e1', 'fm', 20]]);
   });

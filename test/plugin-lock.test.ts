@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import lint from '../src/cli/lint.ts';
-import { lintLock, retire, updateLock } from '../src/harness/lock.ts';
-import type { LockFile } from '../src/harness/lock.ts';
-import { extractSource } from '../src/plugin/parse.ts';
+import { lintLock, retire, updateLock } from '../src/markdown/lock.ts';
+import type { LockFile } from '../src/markdown/lock.ts';
+import { extractSource } from '../src/markdown/parse.ts';
 
 const chapter = (body: string) => `\`\`\`given stage=s
 until: 0

@@ -188,9 +188,9 @@ describe('kexec-contract cite', () => {
   }
 
   it('prints the citation of a clause of the spec, from the spec text alone', async () => {
-    const { loadTree } = await import('../src/harness/load.ts');
-    const tree = await loadTree('spec');
-    const clause = tree.files.flatMap((f) => f.extracted.clauses)[0];
+    const { loadSpec } = await import('../src/markdown/load.ts');
+    const tree = await loadSpec('spec');
+    const clause = tree.files.flatMap((f) => f.clauses)[0];
     expect(clause).toBeDefined();
     const { code, out } = await run([clause.id]);
     expect(code).toBe(0);

@@ -4,20 +4,20 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { SpecDocument } from '../src/model/types.ts';
 import { buildSiteData, parseImplementations } from '../src/site/data.ts';
-import { parseLock } from '../src/site/lock.ts';
+import { parseLock, retiredClauses } from '../src/markdown/lock.ts';
 import { docPermalinkPath } from '../src/site/routes.ts';
 
 // The fake sample the site is developed against: one stage, an example and a counterexample.
 const SAMPLE = path.resolve(import.meta.dirname, '../src/site/sample');
 const documents = JSON.parse(readFileSync(path.join(SAMPLE, 'documents.json'), 'utf8')) as SpecDocument[];
-const lock = parseLock(JSON.parse(readFileSync(path.join(SAMPLE, 'clauses.lock.json'), 'utf8')));
+const retired = retiredClauses(parseLock(readFileSync(path.join(SAMPLE, 'clauses.lock.json'), 'utf8')));
 const implementations = parseImplementations(
   parseYaml(readFileSync(path.join(SAMPLE, 'implementations.yaml'), 'utf8')),
 );
 
 const data = buildSiteData({
   documents,
-  retired: lock.retired,
+  retired,
   implementations,
   version: '1.0',
   siteUrl: 'https://kexec.example.org',
@@ -84,7 +84,7 @@ describe('buildSiteData with a release', () => {
   const ifClause = documents.flatMap((d) => d.clauses).find((c) => c.id === 'k2p.rflags.if')!;
   const released = buildSiteData({
     documents,
-    retired: lock.retired,
+    retired,
     implementations,
     version: '1.1-draft',
     release: {

@@ -6,9 +6,9 @@
 import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
 import { unknownImplementations } from '../src/harness/impls.ts';
-import { lintLock, readLock } from '../src/harness/lock.ts';
+import { lintLock, readLock } from '../src/markdown/lock.ts';
 import { testCases } from '../src/harness/report.ts';
-import { formatMessage, isError } from '../src/plugin/messages.ts';
+import { formatMessage, isError } from '../src/markdown/messages.ts';
 import { isEngineName } from '../src/runner/engines.ts';
 import type { EngineName } from '../src/runner/types.ts';
 

@@ -2,9 +2,9 @@
 // the classifier in gaps.ts recognising it. If a newer unicorn fixes a gap, its test here fails and
 // the gap can be removed from gaps.ts and docs/guides/engines.md.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { assembleMany } from '../src/runner/differential/gas.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { CODE32, CODE_BASE, DATA_BASE, GDT_BASE, programWorld } from '../src/runner/differential/world.ts';
+import { assembleMany } from './support/differential/assemble-many.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { CODE32, CODE_BASE, DATA_BASE, GDT_BASE, programWorld } from '../src/runner/program-world.ts';
 import { interpEngine } from '../src/runner/interp/index.ts';
 import { UNICORN_GAPS, unicornGap } from '../src/runner/unicorn/gaps.ts';
 import { unicornEngine } from '../src/runner/unicorn/index.ts';

@@ -1,8 +1,8 @@
 // The Unicorn engine on small hand-written programs: state setup, stop reasons, ports, cpuid, memory.
 import { beforeAll, describe, expect, test } from 'vitest';
-import { assembleMany } from '../src/runner/differential/gas.ts';
-import { engineGate } from '../src/runner/differential/gate.ts';
-import { CODE32, CODE_BASE, DATA, DATA_BASE, programWorld } from '../src/runner/differential/world.ts';
+import { assembleMany } from './support/differential/assemble-many.ts';
+import { engineGate } from './support/differential/gate.ts';
+import { CODE32, CODE_BASE, DATA, DATA_BASE, programWorld } from '../src/runner/program-world.ts';
 import { unicornEngine } from '../src/runner/unicorn/index.ts';
 import type { RunOptions, RunResult, World } from '../src/runner/types.ts';
 

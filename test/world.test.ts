@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SparseMemory } from '../src/runner/memory.ts';
 import { translate } from '../src/runner/paging.ts';
-import { stateItems } from '../src/runner/state-items.ts';
+import { stateItems } from '../src/x86/items.ts';
 import type { World } from '../src/runner/types.ts';
-import { GPRS } from '../src/runner/types.ts';
+import { GPRS } from '../src/x86/registers.ts';
 import {
   BASELINE_CPUID_TABLE,
   baselineCpuid,

@@ -4,18 +4,13 @@
 // and run to the stage's stop point. Clause evaluation stays the harness's: this returns the worlds
 // and results it needs (the same shape as its per-seed runs).
 
-import {
-  buildWorld,
-  collectSnippets,
-  untilAddress,
-  type BuildOptions,
-  type GivenSpec,
-} from '../model/given.ts';
+import { untilAddress, type GivenSpec } from '../model/given.ts';
+import { buildWorld, collectSnippets, type BuildOptions } from '../harness/world.ts';
 import { assemble } from '../runner/assemble.ts';
 import { getEngine } from '../runner/engines.ts';
 import { SparseMemory, type PhysicalMemory } from '../runner/memory.ts';
 import { linkObject, type LinkedObject, type RelObject } from '../runner/object/index.ts';
-import { setStateItem, stateItems } from '../runner/state-items.ts';
+import { setStateItem, stateItems } from '../x86/items.ts';
 import type { EngineName, RunResult, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import { AdapterError, type Adapter, type CallerSetup, type StageContext } from './adapter.ts';

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause } from '../model/types.ts';
-import { loadTree } from '../harness/load.ts';
-import { parseExpectLine } from '../harness/lang.ts';
+import { loadSpec } from '../markdown/load.ts';
+import { readLock, retiredClauses } from '../markdown/lock.ts';
 import { newestRelease, siteEnv } from '../site/env.ts';
-import { parseLock } from '../site/lock.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
 import { defaultSpecDir, missingPath, projectRootOf } from './paths.ts';
@@ -50,20 +49,18 @@ export default async function cite(argv: string[]): Promise<number> {
   // The release and the site settings belong to the project the spec is in, not to the working directory.
   const root = projectRootOf(specDir);
   const env = siteEnv(root);
-  const tree = await loadTree(specDir, { parseExpectLine });
-  const clauses = new Map<string, { clause: Clause; file: string }>();
-  for (const f of tree.files)
-    for (const c of f.extracted.clauses) clauses.set(c.id, { clause: c, file: f.file });
-  const lockFile = path.join(specDir, 'clauses.lock.json');
-  const lock = parseLock(existsSync(lockFile) ? JSON.parse(readFileSync(lockFile, 'utf8')) : undefined);
+  const tree = await loadSpec(specDir);
+  const clauses = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
+  for (const f of tree.files) for (const c of f.clauses) clauses.set(c.id, { clause: c, file: f.file });
+  const retired = retiredClauses(await readLock(path.join(specDir, 'clauses.lock.json')));
   const versioned = existsSync(path.join(root, 'spec_versions.json'));
   // The newest release, served at /spec/...; the working copy moves to /spec/next/... once one exists.
   const release = newestRelease(root);
-  const released = new Map<string, { clause: Clause; file: string }>();
+  const released = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   if (release) {
-    const releasedTree = await loadTree(release.dir, { parseExpectLine });
+    const releasedTree = await loadSpec(release.dir);
     for (const f of releasedTree.files)
-      for (const c of f.extracted.clauses) released.set(c.id, { clause: c, file: f.file });
+      for (const c of f.clauses) released.set(c.id, { clause: c, file: f.file });
   }
   const pageOf = (file: string, dir: string, versionPath: string) =>
     docPermalinkPath({
@@ -100,7 +97,7 @@ export default async function cite(argv: string[]): Promise<number> {
       out.push(citationText({ id, ...cited }));
       continue;
     }
-    const r = lock.retired.find((x) => x.id === id);
+    const r = retired.find((x) => x.id === id);
     if (r) {
       out.push(
         citationText({

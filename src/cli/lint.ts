@@ -1,12 +1,12 @@
 // `kexec-contract lint [--update] [--retire ID --reason TEXT [--replacement ID]] [paths]`
-// Checks clause IDs against spec/clauses.lock.json (see src/harness/lock.ts) and the spec's structure
-// (IDs, levels, stages, references), without running anything.
+// Checks clause IDs against spec/clauses.lock.json (see src/markdown/lock.ts) and the spec's structure
+// (IDs, levels, stages, references, expect syntax), without running anything.
 
 import { parseArgs } from 'node:util';
 import { unknownImplementations } from '../harness/impls.ts';
-import { loadTree } from '../harness/load.ts';
-import { lintLock, readLock, retire, updateLock, writeLock } from '../harness/lock.ts';
-import { formatMessage, isError } from '../plugin/messages.ts';
+import { loadSpec } from '../markdown/load.ts';
+import { lintLock, readLock, retire, updateLock, writeLock } from '../markdown/lock.ts';
+import { formatMessage, isError } from '../markdown/messages.ts';
 import { badSpecPath, defaultSpecDir, lockPathFor } from './paths.ts';
 
 const USAGE = `usage: kexec-contract lint [paths...] [--lock FILE] [--update]
@@ -51,14 +51,14 @@ export default async function lint(argv: string[]): Promise<number> {
     }
   }
   const lockPath = o.lock ?? lockPathFor(paths[0]!);
-  const tree = await loadTree(paths);
+  const tree = await loadSpec(paths);
   if (tree.files.length === 0) {
     console.error(
       `kexec-contract lint: nothing to check: no spec files (.md, .mdx) under ${paths.join(', ')}`,
     );
     return 1;
   }
-  const clauses = tree.files.flatMap((f) => f.extracted.clauses);
+  const clauses = tree.files.flatMap((f) => f.clauses);
   let lock = await readLock(lockPath);
 
   if (o.retire !== undefined) {
@@ -102,7 +102,7 @@ export default async function lint(argv: string[]): Promise<number> {
     if (isError(m)) failed++;
   }
   for (const p of await unknownImplementations(
-    tree.files.flatMap((f) => f.extracted.examples),
+    tree.files.flatMap((f) => f.examples),
     paths,
   )) {
     console.error(p);

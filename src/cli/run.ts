@@ -4,12 +4,16 @@
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { fieldMask, REGISTER_BITS } from '../model/constants.ts';
+import { fieldMask, REGISTER_BITS } from '../x86/bits.ts';
 import { assemble, ToolMissingError } from '../runner/assemble.ts';
 import { ENGINE_NAMES, EngineUnavailableError, getEngine, isEngineName } from '../runner/engines.ts';
-import { hex, setStateItem, stateToJson } from '../runner/state-items.ts';
-import type { CpuState, EngineName, RunOptions, RunResult } from '../runner/types.ts';
-import { DEFAULT_MAX_STEPS, DEFAULT_TRACE_KEEP, GPRS, SEGMENT_REGISTERS } from '../runner/types.ts';
+import { hex } from '../x86/hex.ts';
+import { setStateItem } from '../x86/items.ts';
+import { stateToJson } from './state-json.ts';
+import type { EngineName, RunOptions, RunResult } from '../runner/types.ts';
+import type { CpuState } from '../x86/registers.ts';
+import { DEFAULT_MAX_STEPS, DEFAULT_TRACE_KEEP } from '../runner/types.ts';
+import { GPRS, SEGMENT_REGISTERS } from '../x86/registers.ts';
 import { BASELINE, baselineWorld, loadCode } from '../runner/world.ts';
 import { FORCED_PROGRESS, progressReporter } from './progress.ts';
 
@@ -242,7 +246,7 @@ function traceLine(step: NonNullable<RunResult['trace']>[number], lines: Map<big
   return `${hex(step.rip).padStart(18)}${where.padEnd(6)} ${step.text.padEnd(32)} ${[...changed, ...mem].join(' ')}`.trimEnd();
 }
 
-/** RFLAGS as names ("ZF PF IOPL=3"), from the one bit table in src/model/constants.ts. */
+/** RFLAGS as names ("ZF PF IOPL=3"), from the one bit table in src/x86/bits.ts. */
 function flagNames(v: bigint): string {
   return REGISTER_BITS.rflags
     .map((f) => ({ f, x: (v & fieldMask(f)) >> BigInt(f.bit) }))

@@ -3,11 +3,11 @@
 
 import React, { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { TraceRow } from '../model/types.ts';
-import { GPRS } from '../runner/types.ts';
-import { REGISTER_BITS } from '../model/constants.ts';
+import { GPRS } from '../x86/registers.ts';
+import { REGISTER_BITS } from '../x86/bits.ts';
 import { plural } from './plural.ts';
 
-/** The single-bit RFLAGS flags, from the one bit table in src/model/constants.ts. */
+/** The single-bit RFLAGS flags, from the one bit table in src/x86/bits.ts. */
 const FLAGS: [number, string][] = REGISTER_BITS.rflags
   .filter((f) => (f.width ?? 1) === 1)
   .map((f) => [f.bit, f.name]);

@@ -2,7 +2,7 @@
 // plugin's global data (clause and example indexes, summary, citations, the newest release's clauses).
 
 import { usePluginData } from '@docusaurus/useGlobalData';
-import type { SiteGlobalData } from '../site/plugin.ts';
+import type { SiteGlobalData } from '../site/data.ts';
 
 /** The remark plugin passes its data as a JSON string attribute; MDX written by hand may pass objects. */
 export function parseData<T>(data: string | T): T {

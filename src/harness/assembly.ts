@@ -4,7 +4,7 @@
 import { assemble } from '../runner/assemble.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
 import type { SourcePlace } from '../model/types.ts';
-import { sha256 } from '../plugin/hash.ts';
+import { sha256 } from '../markdown/hash.ts';
 
 export interface AssembledCode {
   ok: true;

@@ -1,7 +1,8 @@
 // Result cache: a run's outcome keyed by a content hash of everything it depends on (the stage's given,
 // the example's source and kind, the checks of the stage's clauses, the engine, the seeds and a salt
-// that changes with the code). Kept in memory for the process and on disk under .cache/kexec-contract/
-// so a warm `npm test` or site rebuild re-runs only the blocks that changed.
+// that changes with the code). Kept in memory for as long as its owner (one harness run, one site
+// build's spec pass) and on disk under .cache/kexec-contract/, so a warm `npm test` or site rebuild
+// re-runs only the blocks that changed.
 
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -63,10 +64,15 @@ export class ResultCache<T> {
       // A read-only checkout still works, only slower.
     }
   }
+}
 
-  clearMemory(): void {
-    this.memory.clear();
-  }
+const pruned = new Set<string>();
+
+/** Prune `dir` in the background, once per process (housekeeping; see CACHE_LIMITS). */
+export function pruneOnce(dir: string): void {
+  if (pruned.has(dir)) return;
+  pruned.add(dir);
+  void pruneCache(dir);
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import type { VFileMessage } from 'vfile-message';
 import type { Example, ExampleRun, SpecDocument, Verdict } from '../model/types.ts';
-import { formatMessage, isError } from '../plugin/messages.ts';
+import { formatMessage, isError } from '../markdown/messages.ts';
 
 /** One test: an example (or counterexample) against one clause of its stage. */
 export interface TestCase {

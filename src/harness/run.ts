@@ -11,20 +11,21 @@
 // comparable instead of failed.
 
 import type { TraceRow } from '../model/types.ts';
-import type { Clause, Example } from '../model/types.ts';
-import { evaluate, parseAssertion } from '../model/expect/index.ts';
+import type { SpecClause } from '../markdown/model.ts';
+import type { Example } from '../model/types.ts';
+import { evaluate } from '../model/expect/index.ts';
 import type { EvalResult, ParsedAssertion } from '../model/expect/index.ts';
 import { SparseMemory } from '../runner/memory.ts';
 import type { PhysicalMemory } from '../runner/memory.ts';
 import { getEngine } from '../runner/engines.ts';
-import { hex, stateItems } from '../runner/state-items.ts';
+import { hex } from '../x86/hex.ts';
+import { stateItems } from '../x86/items.ts';
 import { DEFAULT_TRACE_KEEP } from '../runner/types.ts';
 import type { Engine, EngineName, RunOptions, RunResult, TraceStep, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import type { AssembledCode } from './assembly.ts';
 import { differencesOf, notComparableText, REFERENCE_ENGINE } from './differences.ts';
-import { worldOf } from './lang.ts';
-import type { StageGiven } from './lang.ts';
+import { worldOf, type StageGiven } from './stage.ts';
 
 /** The outcome of one example, free of Markdown positions (so it can be cached across edits). */
 export interface Outcome {
@@ -120,7 +121,7 @@ function checkCodeFits(world: World, input: RunExampleInput): void {
 export interface RunExampleInput {
   engine: EngineName;
   given: StageGiven;
-  clauses: Clause[];
+  clauses: SpecClause[];
   example: Example;
   code: AssembledCode;
   /** The stage's assembled `memory: - asm:` snippets, in order. */
@@ -201,14 +202,7 @@ async function verdicts(
       continue;
     }
     const results: AssertionOutcome[] = [];
-    for (const a of checked) {
-      const parsed = parseAssertion(a.source, { allowCodeLabels: true });
-      if (!parsed.ok || !parsed.assertion) {
-        results.push({ held: false, message: parsed.ok ? 'empty assertion' : parsed.error.message });
-        continue;
-      }
-      results.push(await checkAcrossSeeds(parsed.assertion, runs, input, engine));
-    }
+    for (const a of checked) results.push(await checkAcrossSeeds(a.parsed, runs, input, engine));
     out[clause.id] = { held: results.every((r) => r.held), assertions: results };
   }
   return out;

@@ -1,15 +1,15 @@
 // The code version salt of the result cache: a hash of the sources that decide a verdict (the runner's
 // shared modules, the chosen engine's directory, the model, the harness), so a change to the interpreter
 // or the expect language invalidates cached runs without anyone deleting .cache/. Other engines' code
-// and the differential tooling are left out: editing them cannot change this engine's verdicts.
+// is left out: editing it cannot change this engine's verdicts.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '../plugin/hash.ts';
+import { sha256 } from '../markdown/hash.ts';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ENGINE_DIRS = new Set(['interp', 'unicorn', 'kvm', 'differential']);
+const ENGINE_DIRS = new Set(['interp', 'unicorn', 'kvm']);
 
 const salts = new Map<string, string>();
 
@@ -31,6 +31,7 @@ export function codeSalt(engine = 'interp'): string {
       } else if (e.endsWith('.ts')) parts.push(path.relative(SRC, p), readFileSync(p, 'utf8'));
     }
   };
+  walk(path.join(SRC, 'x86'));
   walk(path.join(SRC, 'runner'), true);
   walk(path.join(SRC, 'runner', engine));
   walk(path.join(SRC, 'model'));

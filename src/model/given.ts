@@ -2,18 +2,16 @@
 // The YAML is read with the failsafe schema, so every scalar stays a string, and each scalar is then an
 // expression of the expect language: 64-bit values never pass through a float.
 // parseGiven() checks everything that can be checked without the example's code and places every error
-// in the block; buildWorld() makes the World of one run: baseline, code, memory, state, seeded garbage.
+// in the block. The rest of this file reads a parsed given (its symbols for an example, its stop point);
+// the harness builds the World of one run from it (src/harness/world.ts).
 
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
-import { loadCode, baselineWorld, loadedSegment } from '../runner/world.ts';
-import { setStateItem } from '../runner/state-items.ts';
-import type { AsmBlock } from '../runner/assemble.ts';
-import { GPRS, SEGMENT_REGISTERS, type World } from '../runner/types.ts';
-import { hex } from './constants.ts';
+import { STATE_ITEM_EXAMPLES, canonicalItemName } from '../x86/items.ts';
+import { GPRS } from '../x86/registers.ts';
+import { hex } from '../x86/hex.ts';
 import type { Expr } from './expect/ast.ts';
 import { parseExpression } from './expect/parser.ts';
 import { didYouMean, isReservedName } from './expect/names.ts';
-import { seededBytes, seededValue } from './seeded.ts';
 
 /** A problem in a `given` block; line 1 is the first line inside the fence. */
 export interface GivenError {
@@ -81,26 +79,8 @@ export const DEFAULT_CODE = 0x100000n;
 export const DEFAULT_SEEDS = 4;
 const PAGE = 4096n;
 
-/** RFLAGS bits garbage may set: the status flags (CF PF AF ZF SF OF). Bit 1 is always one. */
-const RFLAGS_GARBAGE = 0x8d5n;
-
-const SEG_ITEM = /^(cs|ds|es|fs|gs|ss|ldtr|tr)\.(selector|base|limit|attributes)$/;
-const MSR_ITEM = /^msr\.(0x[0-9a-f]+|[0-9]+)$/;
-
-/** The canonical stateItems name for a `state:` key, or undefined when it is not one. */
-export function stateItemName(key: string): string | undefined {
-  if ((GPRS as readonly string[]).includes(key)) return key;
-  if (['rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'].includes(key)) return key;
-  if ((SEGMENT_REGISTERS as readonly string[]).includes(key)) return `${key}.selector`;
-  if (SEG_ITEM.test(key)) return key;
-  if (/^(gdtr|idtr)\.(base|limit)$/.test(key)) return key;
-  const msr = MSR_ITEM.exec(key);
-  if (msr) {
-    const n = BigInt(msr[1]!);
-    return n === 0xc000_0080n ? 'efer' : `msr.${hex(n)}`;
-  }
-  return undefined;
-}
+/** The canonical state item name of a `state:` or `garbage:` key (a bare `cs` is `cs.selector`). */
+const stateItemName = (key: string) => canonicalItemName(key, { bareSegment: true });
 
 function garbageAllowed(item: string): boolean {
   return (
@@ -109,9 +89,6 @@ function garbageAllowed(item: string): boolean {
     (item.startsWith('msr.') && item !== 'efer')
   );
 }
-
-const STATE_EXAMPLES =
-  'rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...';
 
 /** Evaluate an expression that reads no CPU state (the parser refused items in given values). */
 export function evaluateConstant(e: Expr, symbols: Record<string, bigint>): bigint {
@@ -378,7 +355,7 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
       const key = keyOf(p);
       const item = stateItemName(key);
       if (!item) {
-        r.error(p.key as Node, `'${key}' is not a state item (${STATE_EXAMPLES})`);
+        r.error(p.key as Node, `'${key}' is not a state item (${STATE_ITEM_EXAMPLES})`);
         continue;
       }
       if (stateSeen.has(item)) {
@@ -403,7 +380,10 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
         const item = stateItemName(key);
         const place = r.pos(s);
         if (!item)
-          r.errors.push({ ...place, message: `garbage: '${key}' is not a state item (${STATE_EXAMPLES})` });
+          r.errors.push({
+            ...place,
+            message: `garbage: '${key}' is not a state item (${STATE_ITEM_EXAMPLES})`,
+          });
         else if (!garbageAllowed(item))
           r.errors.push({
             ...place,
@@ -566,29 +546,6 @@ function memoryEntry(
   return entry;
 }
 
-/**
- * The assembly snippets of a given block (`memory: - asm:`), in order, ready for `assemble()`.
- * `lineOffset` is the Markdown line of the block's first line minus one, so diagnostics come out in
- * Markdown lines. Pass their outputs to buildWorld in the same order.
- */
-export function collectSnippets(
-  given: GivenSpec,
-  place: { file?: string; lineOffset?: number } = {},
-): AsmBlock[] {
-  const out: AsmBlock[] = [];
-  for (const m of given.memory) {
-    if (m.content.kind !== 'asm') continue;
-    const block: AsmBlock = {
-      source: m.content.source,
-      base: m.addr,
-      lineOffset: (place.lineOffset ?? 0) + m.content.line - 1,
-    };
-    if (place.file !== undefined) block.file = place.file;
-    out.push(block);
-  }
-  return out;
-}
-
 /** The names of the garbage inputs of a stage: state items and "memory[0x...]" fills, in order. */
 export function garbageInputs(given: GivenSpec): string[] {
   return [...given.garbage.map((g) => g.item), ...given.memory.flatMap((m) => (m.input ? [m.input] : []))];
@@ -599,11 +556,6 @@ export function worldSymbols(given: GivenSpec, codeSymbols: Record<string, bigin
   const out: Record<string, bigint> = { ...given.symbols };
   for (const [name, v] of Object.entries(codeSymbols)) if (!name.startsWith('.L')) out[`code.${name}`] = v;
   return out;
-}
-
-export interface BuildOptions {
-  /** Per-input seeds overriding `seed` (leak attribution varies one input at a time). */
-  seedOf?: Record<string, number>;
 }
 
 export class GivenBuildError extends Error {
@@ -635,106 +587,4 @@ export function fieldValue(f: ExprField, symbols: Record<string, bigint>, what: 
 /** The stop address of a run (`until:`), or undefined when the stage has none. */
 export function untilAddress(given: GivenSpec, symbols: Record<string, bigint>): bigint | undefined {
   return given.until && fieldValue(given.until, symbols, 'until');
-}
-
-/**
- * The world of one run: the baseline world, the code at `code` (RIP at `_start` when it has one), the
- * memory entries in order (`snippets`: the assembler's outputs for collectSnippets(given), same order),
- * the state, and the garbage drawn from `seed` (or `options.seedOf[input]`).
- * Throws GivenBuildError when a field names a code label the example does not define.
- */
-export function buildWorld(
-  given: GivenSpec,
-  code: { bytes: Uint8Array; symbols: Record<string, bigint> },
-  seed: number,
-  snippets: { bytes: Uint8Array }[],
-  options: BuildOptions = {},
-): World {
-  const seedFor = (input: string) => options.seedOf?.[input] ?? seed;
-  const world = baselineWorld();
-  const symbols = worldSymbols(given, code.symbols);
-  loadCode(world, code.bytes, given.code);
-  world.state.rip = code.symbols._start ?? given.code;
-
-  let next = 0;
-  for (const m of given.memory) {
-    const c = m.content;
-    let bytes: Uint8Array;
-    switch (c.kind) {
-      case 'asm': {
-        const out = snippets[next++];
-        if (!out)
-          throw new GivenBuildError(m.line, 1, 'buildWorld: fewer assembled snippets than asm entries');
-        bytes = out.bytes;
-        break;
-      }
-      case 'bytes':
-        bytes = c.bytes;
-        break;
-      case 'qwords': {
-        bytes = new Uint8Array(8 * c.values.length);
-        const view = new DataView(bytes.buffer);
-        c.values.forEach((f, i) => view.setBigUint64(8 * i, fieldValue(f, symbols, 'qwords'), true));
-        break;
-      }
-      case 'garbage':
-        bytes = seededBytes(seedFor(m.input!), m.input!, Number(c.size));
-        break;
-      case 'fill':
-        bytes = new Uint8Array(Number(c.size)).fill(c.byte);
-        break;
-    }
-    world.image.push({ addr: m.addr, bytes });
-  }
-
-  // Descriptor tables first, then selectors (which load their hidden part from the GDT, as a CPU
-  // would), then everything else, so the order of the keys does not matter.
-  const rank = (item: string) => (item.startsWith('gdtr.') ? 0 : item.endsWith('.selector') ? 1 : 2);
-  const ordered = [...given.state].sort((a, b) => rank(a.item) - rank(b.item));
-  for (const s of ordered) {
-    const v = fieldValue(s.value, symbols, `state ${s.item}`);
-    if (s.item.endsWith('.selector') && !s.item.startsWith('ldtr') && !s.item.startsWith('tr'))
-      loadSelector(world, s.item, v);
-    else setStateItem(world.state, s.item, v);
-  }
-
-  for (const g of given.garbage) {
-    let v = seededValue(seedFor(g.item), g.item);
-    if (g.item === 'rflags') v = (v & RFLAGS_GARBAGE) | 2n;
-    setStateItem(world.state, g.item, v);
-  }
-  world.symbols = symbols;
-  return world;
-}
-
-/** Set a segment selector and load its cache from the world's GDT when the entry is there. */
-function loadSelector(world: World, item: string, selector: bigint): void {
-  const reg = item.split('.')[0] as (typeof SEGMENT_REGISTERS)[number];
-  const sel = Number(selector & 0xffffn);
-  const { gdtr } = world.state;
-  const offset = BigInt(sel & ~7);
-  const desc =
-    (sel & 4) === 0 && offset + 7n <= BigInt(gdtr.limit) ? imageQword(world, gdtr.base + offset) : undefined;
-  world.state.seg[reg] =
-    desc === undefined ? { ...world.state.seg[reg], selector: sel } : loadedSegment(sel, desc);
-}
-
-/**
- * A qword of the world's initial memory (later image chunks win, RAM not covered reads as zero), or
- * undefined when it is not RAM. The GDT base is linear; worlds map their GDT identically.
- */
-function imageQword(world: World, addr: bigint): bigint | undefined {
-  if (!world.ram.some((r) => addr >= r.base && addr + 8n <= r.base + r.size)) return undefined;
-  const bytes = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) {
-    const a = addr + BigInt(i);
-    for (let c = world.image.length - 1; c >= 0; c--) {
-      const chunk = world.image[c]!;
-      if (a >= chunk.addr && a < chunk.addr + BigInt(chunk.bytes.length)) {
-        bytes[i] = chunk.bytes[Number(a - chunk.addr)]!;
-        break;
-      }
-    }
-  }
-  return new DataView(bytes.buffer).getBigUint64(0, true);
 }

@@ -1,6 +1,6 @@
-// The contract model: what the remark plugin extracts from spec/*.md and what the reporters
-// (vitest, the CLI, the site) consume. Plain data, JSON-serialisable (bigints travel as "0x..." strings),
-// independent of Docusaurus and of the runner's engines.
+// The contract model: what src/markdown extracts from spec/*.md and what the reporters (vitest, the
+// CLI, the remark plugin, the site) consume from the harness's results. Plain data, JSON-serialisable
+// (bigints travel as "0x..." strings), independent of Docusaurus and of the runner's engines.
 
 /** Where something is in the Markdown source (1-based, like vfile). */
 export interface SourcePlace {

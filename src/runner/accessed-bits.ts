@@ -7,14 +7,13 @@
 
 import { differingBytes, SparseMemory, type PhysicalMemory } from './memory.ts';
 import { translate } from './paging.ts';
-import { GPRS, type CpuState, type DescriptorTableRegister } from './types.ts';
+import { hex } from '../x86/hex.ts';
+import { GPRS, type CpuState, type DescriptorTableRegister } from '../x86/registers.ts';
 
 export interface MemoryRun {
   state: CpuState;
   memory: PhysicalMemory;
 }
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** The descriptor whose type byte (byte 5) is at physical `phys`, in one of the tables, and its linear address. */
 function descriptorAt(

@@ -12,31 +12,23 @@
 // reports a reserved-bit #PF rather than guessing.
 
 import type { PhysicalMemory } from './memory.ts';
-import type { CpuState } from './types.ts';
-
-export const CR0_PE = 1n;
-export const CR0_WP = 1n << 16n;
-export const CR0_PG = 1n << 31n;
-export const CR4_PAE = 1n << 5n;
-export const CR4_LA57 = 1n << 12n;
-export const EFER_LMA = 1n << 10n;
-export const EFER_NXE = 1n << 11n;
-
-export const PF_P = 1;
-export const PF_W = 2;
-export const PF_U = 4;
-export const PF_RSVD = 8;
-export const PF_I = 16;
-
-const PTE_P = 1n;
-const PTE_RW = 2n;
-const PTE_US = 4n;
-const PTE_A = 0x20n;
-const PTE_D = 0x40n;
-const PTE_PS = 0x80n;
-const PTE_NX = 1n << 63n;
-/** Physical-address bits 51:12 of an entry (MAXPHYADDR 52; we do not model a smaller one). */
-const ADDR_MASK = 0x000f_ffff_ffff_f000n;
+import { CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, EFER_NXE } from '../x86/bits.ts';
+import {
+  PF_I,
+  PF_P,
+  PF_RSVD,
+  PF_U,
+  PF_W,
+  PTE_A,
+  PTE_ADDR_MASK as ADDR_MASK,
+  PTE_D,
+  PTE_NX,
+  PTE_P,
+  PTE_PS,
+  PTE_RW,
+  PTE_US,
+} from '../x86/paging.ts';
+import type { CpuState } from '../x86/registers.ts';
 
 export interface Access {
   write?: boolean;

@@ -3,69 +3,8 @@
 // so callers (the spec harness, the CLI, the differential tests) never know which engine ran.
 // All 64-bit quantities are bigint; nothing here knows about Markdown.
 
+import type { CpuState } from '../x86/registers.ts';
 import type { PhysicalMemory } from './memory.ts';
-
-export const GPRS = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'rbp',
-  'rsp',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-] as const;
-export type Gpr = (typeof GPRS)[number];
-
-export const SEGMENT_REGISTERS = ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const;
-export type SegmentRegister = (typeof SEGMENT_REGISTERS)[number];
-
-/**
- * A segment register with its hidden descriptor cache.
- * `attributes` uses the VMX "access rights" layout (the one KVM's segment cache maps onto):
- * bits 0-3 type, 4 S, 5-6 DPL, 7 P, 12 AVL, 13 L, 14 D/B, 15 G; bit 16 set = unusable (null selector).
- */
-export interface Segment {
-  selector: number;
-  base: bigint;
-  limit: number;
-  attributes: number;
-}
-
-export interface DescriptorTableRegister {
-  base: bigint;
-  limit: number;
-}
-
-/** The architectural state an engine starts from and ends in. */
-export interface CpuState {
-  gpr: Record<Gpr, bigint>;
-  rip: bigint;
-  rflags: bigint;
-  cr0: bigint;
-  cr2: bigint;
-  cr3: bigint;
-  cr4: bigint;
-  efer: bigint;
-  /** Other MSRs by number (EFER lives in `efer`, not here). */
-  msr: Map<number, bigint>;
-  seg: Record<SegmentRegister, Segment>;
-  ldtr: Segment;
-  tr: Segment;
-  gdtr: DescriptorTableRegister;
-  idtr: DescriptorTableRegister;
-}
-
-/** The operating mode, derived from CR0.PE, EFER.LMA and CS.L (never stored). */
-export type CpuMode = 'real' | 'protected' | 'compatibility' | '64-bit';
 
 export interface RamRegion {
   base: bigint;

@@ -3,8 +3,9 @@
 // GDT, no IDT, and the CPUID of a plausible x86-64 CPU. The README documents it as tables; keep them in
 // step.
 
-import type { CpuState, CpuidEntry, Segment, World } from './types.ts';
-import { GPRS } from './types.ts';
+import type { CpuidEntry, World } from './types.ts';
+import type { CpuState, Segment } from '../x86/registers.ts';
+import { GPRS } from '../x86/registers.ts';
 
 export const BASELINE = {
   ramSize: 64n << 20n,

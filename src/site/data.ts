@@ -12,19 +12,11 @@ import type {
   SpecDocument,
   Verdict,
 } from '../model/types.ts';
+import type { RetiredClause } from '../markdown/lock.ts';
 import { exampleAnchor, exampleKey, tombstonePath } from './ids.ts';
 
-/** A clause ID that was retired (tombstoned) in spec/clauses.lock.json. */
-export interface RetiredClause {
-  id: string;
-  level: Level;
-  stage: string;
-  /** The last text the clause had. */
-  text: string;
-  hash: string;
-  reason?: string;
-  replacement?: string;
-}
+/** A clause ID that was retired (tombstoned) in spec/clauses.lock.json (read by src/markdown/lock.ts). */
+export type { RetiredClause };
 
 export interface Implementation {
   id: string;
@@ -151,23 +143,70 @@ export interface SiteData {
   headline: { id: string; level: Level; stage: string; text: string; href: string }[];
 }
 
+/** Global data the React components read with usePluginData('kexec-contract-site'). */
+export type SiteGlobalData = Pick<
+  SiteData,
+  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
+>;
+
 function joinBase(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : '/' + path);
 }
 
-export function buildSiteData(input: SiteInputs): SiteData {
-  const { documents, version } = input;
-  const clauses: { clause: Clause; file: string }[] = [];
-  const examples: { example: Example; file: string }[] = [];
-  const runs = new Map<string, ExampleRun>();
-  for (const doc of documents) {
-    for (const clause of doc.clauses) clauses.push({ clause, file: doc.file });
-    for (const example of doc.examples) examples.push({ example, file: doc.file });
-    for (const run of doc.runs) runs.set(exampleKey(run.stage, run.example), run);
-  }
+/** The spec's clauses and examples with the file each is written in, and the runs by example key. */
+interface Collected {
+  clauses: { clause: Clause; file: string }[];
+  examples: { example: Example; file: string }[];
+  runs: Map<string, ExampleRun>;
+  /** Verdicts by clause, in document order of the examples. */
+  verdictsOf: Map<string, Verdict[]>;
+}
 
+export function buildSiteData(input: SiteInputs): SiteData {
+  const spec = collect(input.documents);
+  const clauseIndex = indexClauses(input, spec);
+  const exampleIndex = indexExamples(input, spec);
+  const absolute = (href: string) => clausePermalink(input.siteUrl, href);
+  const { records, citations } = activeRecords(input, spec, clauseIndex, absolute);
+  const retired = retiredRecords(input, clauseIndex, absolute, records, citations);
+  const coverage = coverageRows(spec, clauseIndex, exampleIndex);
+  return {
+    version: input.version,
+    release: input.release,
+    records,
+    citations,
+    clauseIndex,
+    exampleIndex,
+    coverage,
+    matrix: implementationMatrix(input.implementations, spec, clauseIndex, exampleIndex),
+    retired,
+    summary: summarize(spec, records, coverage, retired.length),
+    headline: headlineClauses(spec, clauseIndex),
+  };
+}
+
+function collect(documents: SpecDocument[]): Collected {
+  const out: Collected = { clauses: [], examples: [], runs: new Map(), verdictsOf: new Map() };
+  for (const doc of documents) {
+    for (const clause of doc.clauses) out.clauses.push({ clause, file: doc.file });
+    for (const example of doc.examples) out.examples.push({ example, file: doc.file });
+    for (const run of doc.runs) out.runs.set(exampleKey(run.stage, run.example), run);
+  }
+  for (const { example } of out.examples) {
+    const run = out.runs.get(exampleKey(example.stage, example.name));
+    for (const v of run?.verdicts ?? []) {
+      const list = out.verdictsOf.get(v.clause) ?? [];
+      list.push(v);
+      out.verdictsOf.set(v.clause, list);
+    }
+  }
+  return out;
+}
+
+/** Every clause at its page (or, retired, at its tombstone page). */
+function indexClauses(input: SiteInputs, spec: Collected): Record<string, ClauseIndexEntry> {
   const clauseIndex: Record<string, ClauseIndexEntry> = {};
-  for (const { clause, file } of clauses) {
+  for (const { clause, file } of spec.clauses) {
     const page = input.pageOf(file) ?? joinBase(input.baseUrl, '/spec');
     clauseIndex[clause.id] = {
       id: clause.id,
@@ -187,9 +226,12 @@ export function buildSiteData(input: SiteInputs): SiteData {
       status: 'retired',
     };
   }
+  return clauseIndex;
+}
 
+function indexExamples(input: SiteInputs, spec: Collected): Record<string, ExampleIndexEntry> {
   const exampleIndex: Record<string, ExampleIndexEntry> = {};
-  for (const { example, file } of examples) {
+  for (const { example, file } of spec.examples) {
     const page = input.pageOf(file) ?? joinBase(input.baseUrl, '/spec');
     const key = exampleKey(example.stage, example.name);
     exampleIndex[key] = {
@@ -197,31 +239,28 @@ export function buildSiteData(input: SiteInputs): SiteData {
       stage: example.stage,
       kind: example.kind,
       href: `${page}#${exampleAnchor(example.stage, example.name)}`,
-      ok: runs.get(key)?.ok ?? false,
+      ok: spec.runs.get(key)?.ok ?? false,
       impl: example.impl,
     };
   }
+  return exampleIndex;
+}
 
-  // Verdicts by clause, in document order of the examples.
-  const verdictsOf = new Map<string, Verdict[]>();
-  for (const { example } of examples) {
-    const run = runs.get(exampleKey(example.stage, example.name));
-    for (const v of run?.verdicts ?? []) {
-      const list = verdictsOf.get(v.clause) ?? [];
-      list.push(v);
-      verdictsOf.set(v.clause, list);
-    }
-  }
-
-  const absolute = (href: string) => clausePermalink(input.siteUrl, href);
+/** The clauses.json record and the citation of every clause of the spec (cited as released when unchanged). */
+function activeRecords(
+  input: SiteInputs,
+  spec: Collected,
+  clauseIndex: Record<string, ClauseIndexEntry>,
+  absolute: (href: string) => string,
+): { records: ClauseRecord[]; citations: Record<string, string> } {
   const citations: Record<string, string> = {};
   const records: ClauseRecord[] = [];
-  for (const { clause } of clauses) {
+  for (const { clause } of spec.clauses) {
     const checked = clause.assertions.some((a) => a.kind === 'check');
     const released = input.release?.clauses[clause.id];
     const cited = citedEdition(
       {
-        version,
+        version: input.version,
         hash: clause.hash,
         permalink: absolute(clauseIndex[clause.id].href),
         level: clause.level,
@@ -238,7 +277,7 @@ export function buildSiteData(input: SiteInputs): SiteData {
       version: cited.version,
       status: 'active',
       checked,
-      results: (verdictsOf.get(clause.id) ?? []).map((v) => ({
+      results: (spec.verdictsOf.get(clause.id) ?? []).map((v) => ({
         example: v.example,
         kind: v.kind,
         held: v.held,
@@ -253,7 +292,18 @@ export function buildSiteData(input: SiteInputs): SiteData {
       permalink: cited.permalink,
     });
   }
-  const retired = input.retired
+  return { records, citations };
+}
+
+/** Retired IDs: their tombstones, with a record and a citation each (added to `records`, `citations`). */
+function retiredRecords(
+  input: SiteInputs,
+  clauseIndex: Record<string, ClauseIndexEntry>,
+  absolute: (href: string) => string,
+  records: ClauseRecord[],
+  citations: Record<string, string>,
+): SiteData['retired'] {
+  return input.retired
     .filter((r) => clauseIndex[r.id]?.status === 'retired')
     .map((r) => {
       const citation = citationText({
@@ -261,7 +311,7 @@ export function buildSiteData(input: SiteInputs): SiteData {
         level: r.level,
         text: r.text,
         hash: r.hash,
-        version,
+        version: input.version,
         permalink: absolute(clauseIndex[r.id].href),
         retired: { reason: r.reason, replacement: r.replacement },
       });
@@ -272,7 +322,7 @@ export function buildSiteData(input: SiteInputs): SiteData {
         stage: r.stage,
         text: r.text,
         hash: r.hash,
-        version,
+        version: input.version,
         status: 'retired',
         checked: false,
         results: [],
@@ -283,9 +333,16 @@ export function buildSiteData(input: SiteInputs): SiteData {
         citation,
       };
     });
+}
 
-  const coverage: CoverageRow[] = clauses.map(({ clause }) => {
-    const vs = verdictsOf.get(clause.id) ?? [];
+/** One coverage row per clause: its checks, the examples that exercise it, and what stands out. */
+function coverageRows(
+  spec: Collected,
+  clauseIndex: Record<string, ClauseIndexEntry>,
+  exampleIndex: Record<string, ExampleIndexEntry>,
+): CoverageRow[] {
+  return spec.clauses.map(({ clause }) => {
+    const vs = spec.verdictsOf.get(clause.id) ?? [];
     const row = (v: Verdict) => ({
       name: v.example,
       href: exampleIndex[exampleKey(clause.stage, v.example)]?.href ?? clauseIndex[clause.id].href,
@@ -314,16 +371,24 @@ export function buildSiteData(input: SiteInputs): SiteData {
       gaps,
     };
   });
+}
 
-  const matrixClauses = clauses
+/** Implementations x checked clauses: whether the examples modelling each conform. */
+function implementationMatrix(
+  implementations: Implementation[],
+  spec: Collected,
+  clauseIndex: Record<string, ClauseIndexEntry>,
+  exampleIndex: Record<string, ExampleIndexEntry>,
+): Matrix {
+  const clauses = spec.clauses
     .filter(({ clause }) => clause.assertions.some((a) => a.kind === 'check'))
     .map(({ clause }) => clauseIndex[clause.id]);
-  const cells = input.implementations.map((impl) => {
-    const implRuns = examples
+  const cells = implementations.map((impl) => {
+    const implRuns = spec.examples
       .filter(({ example }) => example.impl === impl.id)
-      .map(({ example }) => runs.get(exampleKey(example.stage, example.name)))
+      .map(({ example }) => spec.runs.get(exampleKey(example.stage, example.name)))
       .filter((r): r is ExampleRun => r !== undefined);
-    return matrixClauses.map((c): MatrixCell => {
+    return clauses.map((c): MatrixCell => {
       const vs = implRuns.flatMap((r) => r.verdicts.filter((v) => v.clause === c.id));
       if (vs.length === 0) return { state: 'n/a' };
       // One violating example is enough to say the implementation violates the clause.
@@ -335,28 +400,42 @@ export function buildSiteData(input: SiteInputs): SiteData {
       };
     });
   });
+  return { implementations, clauses, cells };
+}
 
-  const allRuns = [...runs.values()];
+function summarize(
+  spec: Collected,
+  records: ClauseRecord[],
+  coverage: CoverageRow[],
+  retired: number,
+): Summary {
+  const allRuns = [...spec.runs.values()];
   const byLevel: Record<string, number> = {};
-  for (const { clause } of clauses) byLevel[clause.level] = (byLevel[clause.level] ?? 0) + 1;
-  const summary: Summary = {
-    clauses: clauses.length,
+  for (const { clause } of spec.clauses) byLevel[clause.level] = (byLevel[clause.level] ?? 0) + 1;
+  return {
+    clauses: spec.clauses.length,
     byLevel,
     checked: records.filter((r) => r.status === 'active' && r.checked).length,
     unchecked: coverage.filter((r) => r.gaps.some((g) => g === 'no check' || g.startsWith('unchecked')))
       .length,
     unexercised: coverage.filter((r) => r.gaps.includes('no example')).length,
-    retired: retired.length,
-    examples: examples.filter(({ example }) => example.kind === 'example').length,
-    counterexamples: examples.filter(({ example }) => example.kind === 'counterexample').length,
+    retired,
+    examples: spec.examples.filter(({ example }) => example.kind === 'example').length,
+    counterexamples: spec.examples.filter(({ example }) => example.kind === 'counterexample').length,
     passed: allRuns.filter((r) => r.ok).length,
     failed:
       allRuns.filter((r) => !r.ok).length +
-      examples.filter(({ example }) => !runs.has(exampleKey(example.stage, example.name))).length,
+      spec.examples.filter(({ example }) => !spec.runs.has(exampleKey(example.stage, example.name))).length,
     engines: [...new Set(allRuns.map((r) => r.engine))],
   };
+}
 
-  const headline = clauses
+/** MUST / MUST NOT clauses in document order, for the home page. */
+function headlineClauses(
+  spec: Collected,
+  clauseIndex: Record<string, ClauseIndexEntry>,
+): SiteData['headline'] {
+  return spec.clauses
     .filter(({ clause }) => clause.level === 'must' || clause.level === 'must-not')
     .map(({ clause }) => ({
       id: clause.id,
@@ -365,20 +444,6 @@ export function buildSiteData(input: SiteInputs): SiteData {
       text: clause.text,
       href: clauseIndex[clause.id].href,
     }));
-
-  return {
-    version,
-    release: input.release,
-    records,
-    citations,
-    clauseIndex,
-    exampleIndex,
-    coverage,
-    matrix: { implementations: input.implementations, clauses: matrixClauses, cells },
-    retired,
-    summary,
-    headline,
-  };
 }
 
 /** Read spec/implementations.yaml, already parsed: a list, or `{ implementations: [...] }`. */

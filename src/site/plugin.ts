@@ -1,6 +1,7 @@
-// The local Docusaurus plugin that turns the checked spec into site data: it runs checkSpec once
-// (loadContent), then, knowing every doc's permalink (allContentLoaded), publishes clauses.json,
-// /r/<id>.txt citations, tombstone pages, the coverage page and the implementation matrix.
+// The local Docusaurus plugin that turns the checked spec into site data: it takes the spec tree's
+// results from the build's spec pass (loadContent; the remark plugin shows the same results on the
+// pages), then, knowing every doc's permalink (allContentLoaded), publishes clauses.json, /r/<id>.txt
+// citations, tombstone pages, the coverage page and the implementation matrix.
 // Everything on those pages was produced by this build; the browser executes nothing.
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,10 +10,17 @@ import path from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 import type { Compiler } from 'webpack';
 import { parse as parseYaml } from 'yaml';
+import { SpecPass } from '../harness/pass.ts';
+import { readLock, retiredClauses, type RetiredClause } from '../markdown/lock.ts';
 import type { Clause, SpecDocument } from '../model/types.ts';
-import { buildSiteData, parseImplementations, type Release, type SiteData } from './data.ts';
+import {
+  buildSiteData,
+  parseImplementations,
+  type Release,
+  type SiteData,
+  type SiteGlobalData,
+} from './data.ts';
 import { newestRelease } from './env.ts';
-import { parseLock } from './lock.ts';
 import { COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
 import { loadSpecDocuments } from './load.ts';
 
@@ -29,13 +37,9 @@ export interface SitePluginOptions {
   allowFailures?: boolean;
   /** Where the static files (clauses.json, r/*.txt) are written; must be one of the site's staticDirectories. */
   staticDir: string;
+  /** The build's spec pass, shared with the remark plugin (default: one of this plugin's own). */
+  pass?: SpecPass;
 }
-
-/** Global data the React components read with usePluginData('kexec-contract-site'). */
-export type SiteGlobalData = Pick<
-  SiteData,
-  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
->;
 
 /** A clause of the newest released version, by the file it is written in (hrefs come later). */
 interface ReleasedSource {
@@ -45,7 +49,7 @@ interface ReleasedSource {
 
 interface Loaded {
   documents: SpecDocument[];
-  lock: ReturnType<typeof parseLock>;
+  retired: RetiredClause[];
   implementations: ReturnType<typeof parseImplementations>;
   release?: ReleasedSource;
 }
@@ -61,6 +65,7 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
   const docsPluginId = options.docsPluginId ?? 'spec';
   const staticDir = path.resolve(context.siteDir, options.staticDir);
   const component = (name: string) => path.join(context.siteDir, 'src/components/site', name);
+  const pass = options.pass ?? new SpecPass();
 
   return {
     name: PLUGIN_NAME,
@@ -82,17 +87,17 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
 
     async loadContent() {
       const documents = await loadSpecDocuments(
+        pass,
         specDir,
         options.documents && path.resolve(context.siteDir, options.documents),
         options.allowFailures,
       );
-      const lockText = await readOptional(path.join(specDir, 'clauses.lock.json'));
       const implText = await readOptional(path.join(specDir, 'implementations.yaml'));
       return {
         documents,
-        lock: parseLock(lockText ? JSON.parse(lockText) : undefined),
+        retired: retiredClauses(await readLock(path.join(specDir, 'clauses.lock.json'))),
         implementations: parseImplementations(implText ? parseYaml(implText) : undefined),
-        release: options.documents ? undefined : await loadRelease(context.siteDir, docsPluginId),
+        release: options.documents ? undefined : await loadRelease(pass, context.siteDir, docsPluginId),
       };
     },
 
@@ -126,7 +131,7 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
       }
       const data = buildSiteData({
         documents: loaded.documents,
-        retired: loaded.lock.retired,
+        retired: loaded.retired,
         implementations: loaded.implementations,
         version: options.version,
         release,
@@ -179,17 +184,19 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
   };
 }
 
-/** The clauses of the newest released spec version (extraction only; its pages run its examples). */
-async function loadRelease(siteDir: string, docsPluginId: string): Promise<ReleasedSource | undefined> {
+/** The clauses of the newest released spec version (its model; its pages show its results). */
+async function loadRelease(
+  pass: SpecPass,
+  siteDir: string,
+  docsPluginId: string,
+): Promise<ReleasedSource | undefined> {
   const release = newestRelease(siteDir, docsPluginId);
   if (!release) return undefined;
-  const { loadTree } = await import('../harness/load.ts');
-  const { parseExpectLine } = await import('../harness/lang.ts');
-  const tree = await loadTree(release.dir, { parseExpectLine });
+  const model = await pass.model(release.dir);
   return {
     version: release.version,
-    clauses: tree.files.flatMap((f) =>
-      f.extracted.clauses.map((c) => ({
+    clauses: model.files.flatMap((f) =>
+      f.clauses.map((c) => ({
         id: c.id,
         level: c.level,
         text: c.text,

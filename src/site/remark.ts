@@ -1,15 +1,18 @@
 // The remark plugin as the docs plugin uses it: one spec tree per docs version. A released version lives
 // in spec_versioned_docs/version-X/ and must be checked against its own files, not against spec/ (whose
-// clauses would collide with its copies). Wraps remarkKexecContract with `specDir` chosen per file.
+// clauses would collide with its copies). Wraps remarkKexecContract with `specDir` chosen per file, and
+// trims the elements' data to what the site's components show.
 
 import path from 'node:path';
 import type { Root } from 'mdast';
 import type { Processor } from 'unified';
 import type { VFile } from 'vfile';
-import type { MdxJsxFlowElement } from 'mdast-util-mdx-jsx';
-import { visit } from 'unist-util-visit';
-import remarkKexecContract, { type RemarkKexecContractOptions } from '../plugin/index.ts';
-import type { ExampleRun, Verdict } from '../model/types.ts';
+import remarkKexecContract, {
+  type ClauseData,
+  type ElementTrim,
+  type ExampleData,
+  type RemarkKexecContractOptions,
+} from '../plugin/index.ts';
 
 type Transform = (tree: Root, file: VFile) => Promise<void>;
 
@@ -30,36 +33,28 @@ export default function remarkSpecPerVersion(this: Processor, options: RemarkKex
     const specDir = specDirOf(file.path, fallback);
     let transform = byDir.get(specDir);
     if (!transform) {
-      transform = remarkKexecContract.call(this, { ...options, specDir }) as Transform;
+      transform = remarkKexecContract.call(this, { ...options, specDir, trim: SITE_TRIM }) as Transform;
       byDir.set(specDir, transform);
     }
     await transform(tree, file);
-    slimForSite(tree);
   };
 }
 
 /**
- * Drop from the elements' JSON what no component shows, so a chapter's page stays light: a clause lists
- * its runs by name and verdict only (the example's own table has the details), and an example's verdict
- * table shows only the assertions that failed.
+ * What no component shows is left out of the elements' JSON, so a chapter's page stays light: a clause
+ * lists its runs by name and verdict only (the example's own table has the details), and an example's
+ * verdict table shows only the assertions that failed.
  */
-export function slimForSite(tree: Root): void {
-  visit(tree, 'mdxJsxFlowElement', (node: MdxJsxFlowElement) => {
-    const attr = node.attributes.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'data');
-    if (!attr || typeof attr.value !== 'string') return;
-    if (node.name === 'Clause') {
-      const data = JSON.parse(attr.value) as { verdicts: Verdict[] };
-      data.verdicts = data.verdicts.map((v) => ({ ...v, assertions: [] }));
-      attr.value = JSON.stringify(data);
-    } else if (node.name === 'Example') {
-      const data = JSON.parse(attr.value) as { run?: ExampleRun };
-      if (data.run) {
-        data.run.verdicts = data.run.verdicts.map((v) => ({
-          ...v,
-          assertions: v.assertions.filter((a) => !a.held),
-        }));
-      }
-      attr.value = JSON.stringify(data);
-    }
-  });
-}
+export const SITE_TRIM: ElementTrim = {
+  clause: (d: ClauseData) => ({ ...d, verdicts: d.verdicts.map((v) => ({ ...v, assertions: [] })) }),
+  example: (d: ExampleData) =>
+    d.run
+      ? {
+          ...d,
+          run: {
+            ...d.run,
+            verdicts: d.run.verdicts.map((v) => ({ ...v, assertions: v.assertions.filter((a) => !a.held) })),
+          },
+        }
+      : d,
+};

@@ -2,8 +2,15 @@
 // Columns are 1-based positions in the assertion's line as written; `end` is the column just past the
 // node, so a message can underline [col, end).
 
-import type { Gpr, SegmentRegister } from '../../runner/types.ts';
-import type { BitRegister } from '../constants.ts';
+import {
+  ACCESS_RIGHTS_FIELDS,
+  SEGMENT_CACHE_FIELDS,
+  type AccessRightsField,
+  type Gpr,
+  type SegmentCacheField,
+  type SegmentName,
+} from '../../x86/registers.ts';
+import type { BitRegister } from '../../x86/bits.ts';
 
 export interface Span {
   col: number;
@@ -11,25 +18,8 @@ export interface Span {
 }
 
 /** Fields of a segment register: the cache as stored, and the access-rights bits decoded. */
-export const SEGMENT_FIELDS = [
-  'selector',
-  'base',
-  'limit',
-  'attributes',
-  'type',
-  's',
-  'dpl',
-  'p',
-  'avl',
-  'l',
-  'db',
-  'g',
-  'unusable',
-] as const;
-export type SegmentField = (typeof SEGMENT_FIELDS)[number];
-
-/** Segment-like registers: the six data/code segments plus LDTR and TR. */
-export type SegmentName = SegmentRegister | 'ldtr' | 'tr';
+export const SEGMENT_FIELDS = [...SEGMENT_CACHE_FIELDS, ...ACCESS_RIGHTS_FIELDS] as const;
+export type SegmentField = SegmentCacheField | AccessRightsField;
 
 /** A piece of CPU state, without `initial.` (that lives on the node that reads it). */
 export type ItemRef =
@@ -56,8 +46,11 @@ export type Expr = Span &
     | { kind: 'num'; value: bigint }
     /** A named constant from src/model/constants.ts, resolved while parsing. */
     | { kind: 'const'; name: string; value: bigint }
-    /** A world symbol (given `symbols:`, `code`, `code.<label>`), resolved when evaluated. */
-    | { kind: 'sym'; name: string }
+    /**
+     * A world symbol (given `symbols:`, `code`, `code.<label>`), resolved when evaluated. `at` is where
+     * the name itself is written (the node's own span grows with the parentheses around it).
+     */
+    | { kind: 'sym'; name: string; at: Span }
     | { kind: 'item'; item: ItemRef; initial: boolean }
     | { kind: 'mem'; size: MemSize; addr: Expr; initial: boolean }
     | { kind: 'call'; name: PredicateName; args: Expr[]; initial: boolean }

@@ -7,11 +7,19 @@
 
 import { MemoryError, type PhysicalMemory } from '../../runner/memory.ts';
 import { isCanonical, translate } from '../../runner/paging.ts';
-import type { CpuState, RunResult, Segment } from '../../runner/types.ts';
-import { REGISTER_BITS, describe, fieldMask, findBit, hex } from '../constants.ts';
+import type { RunResult } from '../../runner/types.ts';
+import { accessRights, type AccessRightsField, type CpuState, type Segment } from '../../x86/registers.ts';
+import { MSR_EFER } from '../../x86/msr.ts';
+import { CR0_PG, CR4_LA57, REGISTER_BITS, describe, fieldMask, findBit } from '../../x86/bits.ts';
+import { PTE_ADDR_MASK } from '../../x86/paging.ts';
+import { hex } from '../../x86/hex.ts';
 import { MEM_BYTES, type AssertionNode, type Expr, type ItemRef, type ParsedAssertion } from './ast.ts';
 import { lastWriter } from './flag-writer.ts';
 import { didYouMean } from './names.ts';
+
+function isAccessRightsField(f: string): f is AccessRightsField {
+  return f !== 'selector' && f !== 'base' && f !== 'limit' && f !== 'attributes';
+}
 
 export interface EvalContext {
   final: RunResult;
@@ -75,17 +83,7 @@ function fnv1a64(bytes: Uint8Array): bigint {
   return h;
 }
 
-const SEG_DECODE: Record<string, (a: number) => number> = {
-  type: (a) => a & 0xf,
-  s: (a) => (a >> 4) & 1,
-  dpl: (a) => (a >> 5) & 3,
-  p: (a) => (a >> 7) & 1,
-  avl: (a) => (a >> 12) & 1,
-  l: (a) => (a >> 13) & 1,
-  db: (a) => (a >> 14) & 1,
-  g: (a) => (a >> 15) & 1,
-  unusable: (a) => (a >> 16) & 1,
-};
+const EFER = BigInt(MSR_EFER);
 
 class Evaluator {
   readonly reads: Record<string, bigint> = {};
@@ -185,7 +183,7 @@ class Evaluator {
       case 'bits':
         return item.bit ? `${item.reg}.${item.bit}` : item.reg;
       case 'msr':
-        return msrIndex === 0xc000_0080n ? 'efer' : `msr.${hex(msrIndex ?? 0n)}`;
+        return msrIndex === EFER ? 'efer' : `msr.${hex(msrIndex ?? 0n)}`;
       case 'seg':
         return `${item.seg}.${item.field}`;
       case 'dtr':
@@ -224,7 +222,7 @@ class Evaluator {
       }
       case 'msr': {
         msrIndex = this.defined(item.index, 'an MSR number');
-        if (msrIndex === 0xc000_0080n) v = s.efer;
+        if (msrIndex === EFER) v = s.efer;
         else {
           const m = s.msr.get(Number(msrIndex));
           if (m === undefined)
@@ -239,9 +237,9 @@ class Evaluator {
       }
       case 'seg': {
         const seg: Segment = item.seg === 'ldtr' ? s.ldtr : item.seg === 'tr' ? s.tr : s.seg[item.seg];
-        const decode = SEG_DECODE[item.field];
-        if (decode) v = BigInt(decode(seg.attributes));
-        else v = BigInt(seg[item.field as 'selector' | 'base' | 'limit' | 'attributes']);
+        v = isAccessRightsField(item.field)
+          ? BigInt(accessRights(seg.attributes, item.field))
+          : BigInt(seg[item.field]);
         break;
       }
       case 'dtr':
@@ -313,8 +311,8 @@ class Evaluator {
 
   /** Translate one linear address or fail naming it. */
   private phys(key: string, a: bigint, state: CpuState, mem: PhysicalMemory, col: number): bigint {
-    const paging = (state.cr0 & (1n << 31n)) !== 0n;
-    if (paging && !isCanonical(a, (state.cr4 & (1n << 12n)) !== 0n))
+    const paging = (state.cr0 & CR0_PG) !== 0n;
+    if (paging && !isCanonical(a, (state.cr4 & CR4_LA57) !== 0n))
       throw new EvalFailure(`${key}: linear ${hex(a)} is not canonical`, false, col);
     try {
       const t = translate(mem, state, a);
@@ -405,10 +403,10 @@ class Evaluator {
  * undefined when paging is off. Only called after `translate` succeeded, so every entry is present.
  */
 function leafSize(mem: PhysicalMemory, s: CpuState, linear: bigint): bigint | undefined {
-  if ((s.cr0 & (1n << 31n)) === 0n) return undefined;
-  const ADDR = 0x000f_ffff_ffff_f000n;
+  if ((s.cr0 & CR0_PG) === 0n) return undefined;
+  const ADDR = PTE_ADDR_MASK;
   let table = s.cr3 & ADDR;
-  for (let shift = (s.cr4 & (1n << 12n)) !== 0n ? 48n : 39n; shift > 12n; shift -= 9n) {
+  for (let shift = (s.cr4 & CR4_LA57) !== 0n ? 48n : 39n; shift > 12n; shift -= 9n) {
     const entry = mem.readU64(table + ((linear >> shift) & 0x1ffn) * 8n);
     if (shift <= 30n && (entry & 0x80n) !== 0n) return 1n << shift;
     table = entry & ADDR;

@@ -5,7 +5,8 @@
 import { Decoder, DecoderOptions } from 'iced-x86';
 import { MemoryError, type PhysicalMemory } from '../../runner/memory.ts';
 import { translate } from '../../runner/paging.ts';
-import type { CpuState, TraceStep } from '../../runner/types.ts';
+import type { TraceStep } from '../../runner/types.ts';
+import type { CpuState } from '../../x86/registers.ts';
 
 /** iced RflagsBits -> architectural RFLAGS bits (OF SF ZF AF CF PF DF IF AC). */
 const ICED_FLAGS: [number, bigint][] = [

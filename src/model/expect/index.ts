@@ -2,7 +2,7 @@
 // Reference: docs/reference/expect-language.md.
 
 export * from './ast.ts';
-export { parseAssertion, parseExpectBlock, parseExpression } from './parser.ts';
+export { checkNames, parseAssertion, parseExpectBlock, parseExpression } from './parser.ts';
 export type { ParseOptions, ParseLineResult, ParseExprResult } from './parser.ts';
 export { suggest, didYouMean, isReservedName } from './names.ts';
 export { evaluate } from './eval.ts';

@@ -1,11 +1,11 @@
 // The vocabulary of the languages: which words are items, keywords, predicates, memory sizes, and
 // the did-you-mean suggestion used by every "unknown name" message.
 
-import { GPRS, SEGMENT_REGISTERS } from '../../runner/types.ts';
-import { BIT_REGISTERS, CONSTANTS, REGISTER_BITS } from '../constants.ts';
+import { GPRS, SEGMENT_NAMES } from '../../x86/registers.ts';
+import { CONSTANTS } from '../constants.ts';
+import { BIT_REGISTERS, REGISTER_BITS } from '../../x86/bits.ts';
 import { SEGMENT_FIELDS } from './ast.ts';
 
-export const SEGMENT_NAMES = [...SEGMENT_REGISTERS, 'ldtr', 'tr'] as const;
 export const MEMORY_SIZES = ['byte', 'word', 'dword', 'qword', 'page'] as const;
 export const PREDICATES = ['identity_mapped', 'mapped'] as const;
 export const KEYWORDS = ['in', 'unchanged', 'undefined', 'initial'] as const;

@@ -3,8 +3,9 @@
 // the text allows: items, bits, memory reads, predicates and constants; anything else is a world
 // symbol, checked against `options.symbols` when the caller knows them.
 
-import { GPRS, type Gpr } from '../../runner/types.ts';
-import { BIT_REGISTERS, CONSTANTS, REGISTER_BITS, type BitRegister } from '../constants.ts';
+import { GPRS, SEGMENT_NAMES, type Gpr, type SegmentName } from '../../x86/registers.ts';
+import { CONSTANTS } from '../constants.ts';
+import { BIT_REGISTERS, REGISTER_BITS, type BitRegister } from '../../x86/bits.ts';
 import {
   PREDICATE_ARITY,
   SEGMENT_FIELDS,
@@ -17,11 +18,10 @@ import {
   type PredicateName,
   type RelOp,
   type SegmentField,
-  type SegmentName,
   type Subject,
 } from './ast.ts';
 import { ExpectSyntaxError, tokenize, type Token } from './lexer.ts';
-import { KEYWORDS, MEMORY_SIZES, PREDICATES, SEGMENT_NAMES, didYouMean, itemNames } from './names.ts';
+import { KEYWORDS, MEMORY_SIZES, PREDICATES, didYouMean, itemNames } from './names.ts';
 
 export interface ParseOptions {
   /**
@@ -268,22 +268,83 @@ class Parser {
       this.fail(t, `'initial.' applies to items and memory reads; '${parts.join('.')}' is not one`);
     if (Object.hasOwn(CONSTANTS, t.text))
       return { kind: 'const', name: t.text, value: CONSTANTS[t.text]!.value, ...span };
-    if (
-      this.symbols &&
-      !this.symbols.has(t.text) &&
-      !(this.options.allowCodeLabels && head === 'code' && parts.length > 1)
-    ) {
-      const candidates = [
-        ...itemNames(),
-        ...Object.keys(CONSTANTS),
-        ...this.symbols,
-        ...MEMORY_SIZES,
-        ...PREDICATES,
-      ];
-      this.fail(t, `unknown name '${t.text}'${didYouMean(t.text, candidates)}`);
+    if (this.symbols) {
+      const unknown = unknownNameMessage(t.text, this.symbols, this.options.allowCodeLabels);
+      if (unknown) this.fail(t, unknown);
     }
-    return { kind: 'sym', name: t.text, ...span };
+    return { kind: 'sym', name: t.text, at: span, ...span };
   }
+}
+
+/** "unknown name ..." when `name` is not a symbol of `symbols` (nor an allowed `code.<label>`). */
+function unknownNameMessage(
+  name: string,
+  symbols: Set<string>,
+  allowCodeLabels: boolean | undefined,
+): string | undefined {
+  if (symbols.has(name)) return undefined;
+  if (allowCodeLabels && name.startsWith('code.')) return undefined;
+  const candidates = [...itemNames(), ...Object.keys(CONSTANTS), ...symbols, ...MEMORY_SIZES, ...PREDICATES];
+  return `unknown name '${name}'${didYouMean(name, candidates)}`;
+}
+
+/**
+ * Names in a parsed assertion checked against the world's symbols, as `parseAssertion` with
+ * `options.symbols` would have: the first (leftmost) unknown name, or undefined. Lets a line be parsed
+ * once, without knowing its stage, and its names checked once the stage's symbols are known.
+ */
+export function checkNames(assertion: ParsedAssertion, options: ParseOptions): ExpectError | undefined {
+  if (!options.symbols) return undefined;
+  const symbols = new Set(options.symbols);
+  const names: Extract<Expr, { kind: 'sym' }>[] = [];
+  const visit = (e: Expr): void => {
+    switch (e.kind) {
+      case 'sym':
+        names.push(e);
+        return;
+      case 'item':
+        if (e.item.kind === 'msr') visit(e.item.index);
+        return;
+      case 'mem':
+        visit(e.addr);
+        return;
+      case 'call':
+        e.args.forEach(visit);
+        return;
+      case 'unary':
+        visit(e.operand);
+        return;
+      case 'binary':
+        visit(e.left);
+        visit(e.right);
+        return;
+      default:
+        return;
+    }
+  };
+  const node = assertion.ast;
+  switch (node.kind) {
+    case 'compare':
+      visit(node.left);
+      visit(node.right);
+      break;
+    case 'range':
+      [node.value, node.lo, node.hi].forEach(visit);
+      break;
+    case 'unchanged':
+    case 'undefined':
+      visit(node.subject);
+      break;
+    case 'predicate':
+      visit(node.call);
+      break;
+  }
+  names.sort((a, b) => a.at.col - b.at.col);
+  for (const n of names) {
+    const message = unknownNameMessage(n.name, symbols, options.allowCodeLabels);
+    if (message) return { line: assertion.line, column: n.at.col, endColumn: n.at.end, message };
+  }
+  return undefined;
 }
 
 function describeToken(t: Token): string {

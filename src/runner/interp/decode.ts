@@ -11,7 +11,6 @@ import {
   type Instruction,
   InstructionInfoFactory,
   MemorySizeExt,
-  Mnemonic,
   OpAccess,
   OpKind,
   Register,
@@ -21,7 +20,7 @@ import { Fault, UD } from './fault.ts';
 import { positionFree, rememberPositionFree } from './icache.ts';
 import { IMM, type Insn, MEM, type Opnd, OTHER, REG } from './insn.ts';
 import { AF, CF, DF, IF, type Machine, OF, PF, SF, ZF, mask } from './machine.ts';
-import { resolveOp } from './ops/index.ts';
+import { codeEntry } from './ops/index.ts';
 
 /** iced RflagsBits -> architectural RFLAGS bits. */
 const ICED_FLAGS: [number, number][] = [
@@ -131,7 +130,7 @@ function signedNum(v: bigint): number {
 }
 
 function convert(ins: Instruction, ip: number, bits: number, withText: boolean): Insn {
-  const mn = Mnemonic[ins.mnemonic].toLowerCase();
+  const entry = codeEntry(ins.code, ins.mnemonic, ins.conditionCode);
   const opCount = ins.opCount;
   const spInc = ins.stackPointerIncrement;
   const msize =
@@ -140,9 +139,10 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
     ip,
     len: ins.length,
     next: 0,
-    mn,
+    mn: entry.mn,
     code: ins.code,
-    codeName: Code[ins.code],
+    osz: entry.osz,
+    far: entry.far,
     o: [],
     w: 0,
     cc: ins.conditionCode,
@@ -156,7 +156,7 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
     fu: archFlags(ins.rflagsUndefined),
     msize,
     sseg: 3,
-    exec: () => {},
+    exec: entry.exec,
     text: '',
   };
   const nextBig = ins.nextIP;
@@ -264,7 +264,7 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
   }
   const o0 = insn.o[0];
   if (o0 && (o0.k === REG || o0.k === MEM)) insn.w = o0.w;
-  else if (o0 && o0.k === OTHER && insn.mn.match(/^(movs|stos|lods|cmps|scas|ins|outs)/)) insn.w = o0.w;
+  else if (o0 && o0.k === OTHER && entry.string) insn.w = o0.w;
   else if (spInc !== 0) insn.w = Math.abs(spInc) * 8;
   else insn.w = bits === 64 ? 32 : bits;
   // Immediates take the width of the operation (an imm8 of `add $-1,%al` is 0xff, of `push $-1` 64 bits).
@@ -277,7 +277,6 @@ function convert(ins: Instruction, ip: number, bits: number, withText: boolean):
     o.w = insn.w;
   }
   if (withText) insn.text = format(ins);
-  insn.exec = resolveOp(insn);
   return insn;
 }
 
@@ -294,7 +293,7 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
   const bits = m.bits;
   // A page of nothing but known bytes (zero-filled RAM) is run through once: it is not cached.
   const page = m.icache.get(vpn);
-  const known = !fault && positionFree(bits, withText, bytes, lin, rip, page !== undefined, resolveOp);
+  const known = !fault && positionFree(bits, withText, bytes, lin, rip, page !== undefined);
   if (known) return page ? cache(m, known, vpn, off, pas, page) : known;
   const decoder = new Decoder(bits, bytes, DecoderOptions.None);
   decoder.ip = bits === 64 ? BigInt.asUintN(64, BigInt(rip)) : BigInt(rip >>> 0);
@@ -311,7 +310,7 @@ export function fetchInsn(m: Machine, lin: number, rip: number, withText: boolea
     }
     const insn = convert(ins, lin, bits, withText);
     if (!fault && !ins.isIpRelMemoryOperand && !hasNearBranch(ins))
-      rememberPositionFree(bits, withText, bytes, insn, resolveOp);
+      rememberPositionFree(bits, withText, bytes, insn);
     return cache(m, insn, vpn, off, pas);
   } finally {
     ins.free();

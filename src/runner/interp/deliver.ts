@@ -4,7 +4,7 @@
 // code] on the current stack. Only same-privilege delivery is modelled (CPL 0 handlers, no IST/TSS).
 
 import { DF, Fault, GP, Halt, NP, hasErrorCode } from './fault.ts';
-import { CS, type Machine, SS } from './machine.ts';
+import { CS, type Machine, RF, SS } from './machine.ts';
 import { cpl, readDesc } from './ops/system.ts';
 
 const TWO32 = 4294967296;
@@ -13,8 +13,6 @@ function idtAddr(m: Machine, off: number): number {
   const b = m.idtr.base + BigInt(off);
   return m.long ? Number(BigInt.asIntN(64, b)) : Number(b & 0xffffffffn);
 }
-
-const RF = 0x10000;
 
 /** Error code for a fault caused by the IDT entry of `vector` (IDT bit set; EXT as given). */
 function idtError(vector: number, ext: number): number {

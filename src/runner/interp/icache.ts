@@ -54,19 +54,11 @@ function find(tag: number, bytes: Uint8Array): Known | undefined {
   return undefined;
 }
 
-export function rememberPositionFree(
-  bits: number,
-  withText: boolean,
-  bytes: Uint8Array,
-  insn: Insn,
-  resolve: (i: Insn) => Insn['exec'],
-): void {
+export function rememberPositionFree(bits: number, withText: boolean, bytes: Uint8Array, insn: Insn): void {
   const tag = tagOf(bits, withText);
   if (find(tag, bytes)) return;
   if (byBytes.size >= MAX_BY_BYTES) byBytes.clear();
   const own: Insn = { ...insn };
-  // An operation may close over its instruction (unsupported names its address): resolve it again.
-  own.exec = resolve(own);
   const h = hashOf(tag, bytes);
   const list = byBytes.get(h);
   const entry = { tag, bytes: bytes.slice(), insn: own };
@@ -85,7 +77,6 @@ export function positionFree(
   lin: number,
   rip: number,
   keep: boolean,
-  resolve: (i: Insn) => Insn['exec'],
 ): Insn | undefined {
   const known = find(tagOf(bits, withText), bytes)?.insn;
   if (!known) return undefined;
@@ -97,7 +88,5 @@ export function positionFree(
     known.next = next;
     return known;
   }
-  const insn: Insn = { ...known, ip: lin, next };
-  insn.exec = resolve(insn);
-  return insn;
+  return { ...known, ip: lin, next };
 }

@@ -21,6 +21,7 @@
 // defined only for a count of 1).
 
 import { MemoryError, SparseMemory } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import {
   DEFAULT_MAX_STEPS,
   DEFAULT_TRACE_KEEP,
@@ -37,10 +38,7 @@ import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
 import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
 import { StepDiff, TraceBuffer } from './trace.ts';
-
-function hex(v: bigint | number): string {
-  return `0x${(typeof v === 'number' ? addrToBig(v) : v).toString(16)}`;
-}
+import { hex } from '../../x86/hex.ts';
 
 function vectorText(v: number, code?: number): string {
   const n = VECTOR_NAMES[v] ?? `vector ${v}`;
@@ -85,7 +83,7 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
   let undef = 0;
   let stop: Stop | undefined;
   const m = new Machine(mem, world.state);
-  m.portInValue = world.portInValue;
+  m.io = new PortLog(world.portInValue);
   m.cpuid = world.cpuid ?? [];
   try {
     for (const img of world.image) mem.write(img.addr, img.bytes);
@@ -215,8 +213,8 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
     memory: mem,
     steps,
     undefinedFlags: BigInt(undef & ARITH),
-    ports: m.ports,
-    serial: m.serial,
+    ports: m.io.events,
+    serial: m.io.serial,
     events: m.events,
     ...(trace ? { trace: trace.steps(), ...(trace.omitted ? { traceOmitted: trace.omitted } : {}) } : {}),
   };

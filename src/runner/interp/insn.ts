@@ -41,9 +41,12 @@ export interface Insn {
   next: number;
   /** Lower-case iced mnemonic ("add", "movsq", "jne"). */
   mn: string;
+  /** iced Code. */
   code: number;
-  /** iced Code name ("Jmp_m1664", "Retfq"), which tells near from far and the operand size. */
-  codeName: string;
+  /** Operand size in bytes the Code fixes (far transfers, ret, enter/leave, loop counts, lgdt/lidt), or 0. */
+  osz: number;
+  /** A far jmp/call. */
+  far: boolean;
   o: Opnd[];
   /** Operand size in bits of the first operand (or of the memory access). */
   w: number;

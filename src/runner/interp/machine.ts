@@ -13,24 +13,24 @@
 // only when all of its 4 KiB are inside one RAM region.
 
 import { MemoryError, PAGE_SIZE, type PhysicalMemory, type SparseMemory } from '../memory.ts';
-import { CR0_PG, CR4_LA57, EFER_LMA, translate } from '../paging.ts';
-import type { CpuState, CpuidEntry, DescriptorTableRegister, Segment } from '../types.ts';
+import { PortLog } from '../ports.ts';
+import { translate } from '../paging.ts';
+import { CR0_PG, CR4_LA57, EFER_LMA } from '../../x86/bits.ts';
+import type { CpuidEntry } from '../types.ts';
+import {
+  GPRS_BY_ENCODING,
+  SEGMENTS_BY_ENCODING,
+  type CpuState,
+  type DescriptorTableRegister,
+  type Segment,
+} from '../../x86/registers.ts';
+import { CF, OF, PF, RF, SF, ZF } from '../../x86/bits.ts';
 import { Fault, GP, PF as PF_VEC, SS as SS_VEC } from './fault.ts';
 import type { Insn, Opnd } from './insn.ts';
 import { IMM, MEM, REG } from './insn.ts';
 import { CodeCache } from './icache.ts';
 
-export const CF = 0x1;
-export const PF = 0x4;
-export const AF = 0x10;
-export const ZF = 0x40;
-export const SF = 0x80;
-export const TF = 0x100;
-export const IF = 0x200;
-export const DF = 0x400;
-export const OF = 0x800;
-export const RF = 0x10000;
-export const ARITH = CF | PF | AF | ZF | SF | OF;
+export { AF, ARITH, CF, DF, IF, OF, PF, RF, SF, TF, ZF } from '../../x86/bits.ts';
 
 /** Segment register indices in x86 encoding order (the order iced's Register enum uses too). */
 export const ES = 0;
@@ -39,27 +39,9 @@ export const SS = 2;
 export const DS = 3;
 export const FS = 4;
 export const GS = 5;
-export const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
-
-/** GPR indices in x86 encoding order; GPR_NAMES maps them to the CpuState names. */
-export const GPR_NAMES = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-] as const;
+/** Segment names by index, and GPR names by index (encoding order), as CpuState names them. */
+export const SEG_NAMES = SEGMENTS_BY_ENCODING;
+export const GPR_NAMES = GPRS_BY_ENCODING;
 export const RSP = 4;
 
 const TWO32 = 4294967296;
@@ -154,11 +136,9 @@ export class Machine {
   private readonly walkMem: PhysicalMemory;
 
   trace: MemWrite[] | undefined;
-  /** World inputs: the value `in` returns (undefined: 0xff per byte) and the CPUID table. */
-  portInValue: number | undefined;
+  /** World I/O (what `in` reads, port accesses, serial output) and the CPUID table. */
+  io = new PortLog(undefined);
   cpuid: CpuidEntry[] = [];
-  readonly ports: { dir: 'in' | 'out'; port: number; size: 1 | 2 | 4; value: number }[] = [];
-  serial = '';
   readonly events: string[] = [];
   /** Exceptions delivered through the IDT and not yet returned from with iret (see index.ts). */
   pending: { vector: number; errorCode?: number; rip: number }[] = [];

@@ -1,4 +1,4 @@
-// Per-step trace: which state items an instruction changed (names as in state-items.ts), kept in a
+// Per-step trace: which state items an instruction changed (names as in src/x86/items.ts), kept in a
 // bounded buffer. Only used when RunOptions.trace is set.
 //
 // Cost matters: a traced run is the first seed of every example, and an example may run for tens of

@@ -13,14 +13,24 @@
 // test/kvm-host.test.ts shows each entry on this host.
 
 import { existsSync } from 'node:fs';
+import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
+import { PTE_ADDR_MASK } from '../../x86/paging.ts';
+import { hex } from '../../x86/hex.ts';
+import { GPRS, type CpuState } from '../../x86/registers.ts';
 import { missingAccessedBits } from '../accessed-bits.ts';
+import { assemble } from '../assemble.ts';
 import { differingBytes, type PhysicalMemory } from '../memory.ts';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA, isCanonical, translate } from '../paging.ts';
-import { GPRS, type CpuState, type CpuidEntry, type RunResult, type Stop, type World } from '../types.ts';
+import { isCanonical, translate } from '../paging.ts';
+import {
+  CODE_BASE,
+  DATA_BASE,
+  GDT_BASE,
+  IDT_BASE,
+  programWorld,
+  withRecordingIdt,
+} from '../program-world.ts';
+import type { CpuidEntry, RunResult, Stop, World } from '../types.ts';
 import { baselineCpuid } from '../world.ts';
-import { assembleMany } from '../differential/gas.ts';
-import { IDT_BASE, withRecordingIdt } from '../differential/system.ts';
-import { DATA_BASE, GDT_BASE, programWorld } from '../differential/world.ts';
 
 /** One engine's view of a case; state and memory are absent where only the stop is known. */
 export interface Observed {
@@ -38,7 +48,7 @@ export interface KvmCase {
 }
 
 export interface HostProbe {
-  /** AT&T source, assembled at CODE_BASE of the differential world (src/runner/differential/world.ts). */
+  /** AT&T source, assembled at CODE_BASE of the program world (src/runner/program-world.ts). */
   source: string;
   /** Changes to that world (page tables, the recording IDT of the system corpus). */
   world?: (w: World) => void;
@@ -58,7 +68,6 @@ export interface KvmHostDifference {
   classify(c: KvmCase, probe?: RunResult): string | undefined;
 }
 
-const hex = (v: bigint | number): string => `0x${v.toString(16)}`;
 const q = (v: bigint): Uint8Array => {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, v, true);
@@ -94,7 +103,7 @@ function gigabytePage(o: Observed): { entry: bigint; value: bigint; linear: bigi
   const mem = o.memory;
   if (!s || !mem) return undefined;
   if ((s.cr0 & CR0_PG) === 0n || (s.cr4 & CR4_PAE) === 0n || (s.efer & EFER_LMA) === 0n) return undefined;
-  const ADDR = 0x000f_ffff_ffff_f000n;
+  const ADDR = PTE_ADDR_MASK;
   const walk = (table: bigint, level: number, linear: bigint): ReturnType<typeof gigabytePage> => {
     for (let i = 0n; i < 512n; i++) {
       let e: bigint;
@@ -464,9 +473,11 @@ export interface HostReport {
 
 /** The world a probe runs in. */
 export async function probeWorlds(): Promise<World[]> {
-  const bins = await assembleMany(KVM_HOST_DIFFERENCES.map((d) => d.probe.source));
+  const out = await assemble(KVM_HOST_DIFFERENCES.map((d) => ({ source: d.probe.source, base: CODE_BASE })));
   return KVM_HOST_DIFFERENCES.map((d, i) => {
-    const w = programWorld(bins[i]!);
+    const o = out[i]!;
+    if (!o.ok) throw new Error(`kvm host probe ${d.id}: ${o.diagnostics.map((x) => x.message).join('; ')}`);
+    const w = programWorld(o.bytes);
     d.probe.world?.(w);
     return w;
   });

@@ -18,21 +18,19 @@
 import { existsSync } from 'node:fs';
 import koffi from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
+import { MSR_EFER } from '../../x86/msr.ts';
 import {
-  GPRS,
-  SEGMENT_REGISTERS,
   DEFAULT_MAX_STEPS,
-  type CpuState,
   type Engine,
   type EngineAvailability,
-  type PortEvent,
   type RunOptions,
   type RunResult,
-  type Segment,
   type Stop,
   type World,
 } from '../types.ts';
+import { GPRS, SEGMENT_REGISTERS, type CpuState, type Segment } from '../../x86/registers.ts';
 import {
   EXIT,
   EXIT_IO_IN,
@@ -58,7 +56,7 @@ import {
   PROT_WRITE,
   loadLibc,
   type Libc,
-} from './libc.ts';
+} from '../native/libc.ts';
 import { wallClockMs } from './budget.ts';
 import { WallClockTimer } from './timer.ts';
 
@@ -111,7 +109,6 @@ const HLT = 0xf4;
 const EINTR = 4;
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
-const MSR_EFER = 0xc000_0080;
 /** KVM_INTERNAL_ERROR_* suberrors (linux/kvm.h). */
 const INTERNAL_ERROR_NAMES: Record<number, string> = {
   1: 'emulation failure',
@@ -130,8 +127,7 @@ class KvmRun {
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
   /** Physical address -> original byte, for each planted hlt; linear until address by physical. */
   private readonly planted = new Map<bigint, { byte: number; linear: bigint }>();
-  private readonly ports: PortEvent[] = [];
-  private serial = '';
+  private readonly io: PortLog;
   private readonly events: string[] = [];
   private readonly wallMs: number;
 
@@ -141,6 +137,7 @@ class KvmRun {
     private readonly options: RunOptions,
   ) {
     this.wallMs = wallClockMs(options.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.io = new PortLog(world.portInValue);
   }
 
   run(): RunResult {
@@ -369,13 +366,9 @@ class KvmRun {
         for (let i = 0; i < count; i++) {
           const at = dataOff + i * size;
           if (dir === EXIT_IO_IN) {
-            const value = portValue(this.world.portInValue, size);
-            setSized(v, at, size, value);
-            this.ports.push({ dir: 'in', port, size, value });
+            setSized(v, at, size, this.io.in(port, size));
           } else {
-            const value = getSized(v, at, size);
-            this.ports.push({ dir: 'out', port, size, value });
-            if (port === 0x3f8 && size === 1) this.serial += String.fromCharCode(value);
+            this.io.out(port, size, getSized(v, at, size));
           }
         }
         return undefined;
@@ -434,8 +427,8 @@ class KvmRun {
       state: this.readState(),
       memory: this.readMemory(),
       undefinedFlags: 0n,
-      ports: this.ports,
-      serial: this.serial,
+      ports: this.io.events,
+      serial: this.io.serial,
       events: this.events,
     };
   }
@@ -603,11 +596,6 @@ export function msrBuffer(entries: [number, bigint][]): Uint8Array {
     d.setBigUint64(sizes.msrs + i * sizes.msrEntry + 8, value, true);
   });
   return buf;
-}
-
-function portValue(configured: number | undefined, size: number): number {
-  if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
-  return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
 }
 
 function getSized(v: DataView, at: number, size: number): number {

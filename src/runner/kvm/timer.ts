@@ -4,7 +4,7 @@
 // Node gets a no-op SIGALRM listener meanwhile, so the signal never takes the default action (exit).
 
 import koffi from 'koffi';
-import type { Libc } from './libc.ts';
+import type { Libc } from '../native/libc.ts';
 
 const CLOCK_MONOTONIC = 1;
 const SIGALRM = 14;

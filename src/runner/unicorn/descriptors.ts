@@ -3,7 +3,7 @@
 // selector) and can only report the selector back, so the engine converts in both directions:
 // world caches -> a scratch GDT before the run, final GDT entries -> caches after it.
 
-import type { Segment } from '../types.ts';
+import type { Segment } from '../../x86/registers.ts';
 
 export const ATTR_UNUSABLE = 1 << 16;
 

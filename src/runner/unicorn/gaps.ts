@@ -3,6 +3,7 @@
 // never silently dropped. docs/guides/engines.md carries the same list; test/unicorn-gaps.test.ts shows
 // each behaviour on a small program.
 
+import { CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_NXE, EFER_SCE } from '../../x86/bits.ts';
 import { missingAccessedBits } from '../accessed-bits.ts';
 import { translate } from '../paging.ts';
 import type { RunResult, World } from '../types.ts';
@@ -23,14 +24,6 @@ export interface UnicornGap {
   classify(c: GapCase): string | undefined;
 }
 
-const CR0_PE = 1n;
-const CR0_NW = 1n << 29n;
-const CR0_CD = 1n << 30n;
-const CR0_PG = 1n << 31n;
-const CR4_PAE = 1n << 5n;
-const EFER_SCE = 1n;
-const EFER_LMA = 1n << 10n;
-const EFER_NXE = 1n << 11n;
 /** CR4 bits an x86-64 CPU of today defines (0-14, 16-25, LASS 27, LAM_SUP 28); setting others #GPs. */
 const CR4_DEFINED = 0x3ff_7fffn | (1n << 27n) | (1n << 28n);
 

@@ -7,28 +7,32 @@ import { Decoder, DecoderOptions, Instruction, Mnemonic } from 'iced-x86';
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
+import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
+import { CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
+import { hex } from '../../x86/hex.ts';
+import { MSR_EFER } from '../../x86/msr.ts';
 import {
-  GPRS,
-  SEGMENT_REGISTERS,
   DEFAULT_MAX_STEPS,
-  type CpuState,
   type Engine,
   type EngineAvailability,
-  type PortEvent,
   type RunOptions,
   type RunResult,
-  type Segment,
-  type SegmentRegister,
   type Stop,
   type World,
 } from '../types.ts';
+import {
+  GPRS,
+  SEGMENT_REGISTERS,
+  type CpuState,
+  type Segment,
+  type SegmentRegister,
+} from '../../x86/registers.ts';
 import { decodeDescriptor, encodeDescriptor, nullSegment, ATTR_UNUSABLE } from './descriptors.ts';
-import { HostMemory, loadLibc, type Libc } from '../kvm/libc.ts';
+import { HostMemory, loadLibc, type Libc } from '../native/libc.ts';
 import { LIBRARY, loadUnicorn, type UnicornLib } from './ffi.ts';
 import {
   MMR,
-  MSR_EFER,
   MSR_STRUCT,
   UC_ARCH_X86,
   UC_ERR,
@@ -79,8 +83,6 @@ export const unicornEngine: Engine = {
 
 /** UC_CTL_WRITE(UC_CTL_UC_USE_EXITS, 1): our hooks decide where a run stops. */
 const UC_CTL_USE_EXITS_WRITE = 0x4400_0004;
-const CR4_PAE = 1n << 5n;
-const EFER_LMA = 1n << 10n;
 /** Fault-class vectors: the instruction did not complete (traps: #DB data, #BP, #OF complete). */
 const TRAPS = new Set([3, 4]);
 
@@ -106,8 +108,7 @@ class UnicornRun {
   private lastBlock: { address: bigint; size: number } | undefined;
   private stop: Stop | undefined;
   private unmapped: { type: number; address: bigint } | undefined;
-  private readonly ports: PortEvent[] = [];
-  private serial = '';
+  private readonly io: PortLog;
   private readonly notes: string[] = [];
   /** Host memory backing each RAM region; must stay referenced until uc_close. */
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
@@ -120,6 +121,7 @@ class UnicornRun {
   ) {
     this.until = new Set(options.until ?? []);
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.io = new PortLog(world.portInValue);
   }
 
   run(): RunResult {
@@ -339,9 +341,7 @@ class UnicornRun {
       UC_HOOK.INSN,
       protos.insnIn,
       (_uc: unknown, port: number, size: number) => {
-        const value = portValue(this.world.portInValue, size);
-        this.ports.push({ dir: 'in', port, size: size as 1 | 2 | 4, value });
-        return value;
+        return this.io.in(port, size as 1 | 2 | 4);
       },
       1n,
       0n,
@@ -352,8 +352,7 @@ class UnicornRun {
       protos.insnOut,
       (_uc: unknown, port: number, size: number, value: number) => {
         const v = size === 4 ? value >>> 0 : value & ((1 << (8 * size)) - 1);
-        this.ports.push({ dir: 'out', port, size: size as 1 | 2 | 4, value: v });
-        if (port === 0x3f8 && size === 1) this.serial += String.fromCharCode(v);
+        this.io.out(port, size as 1 | 2 | 4, v);
       },
       1n,
       0n,
@@ -482,8 +481,8 @@ class UnicornRun {
       state: this.readState(),
       memory: this.readMemory(),
       undefinedFlags: 0n,
-      ports: this.ports,
-      serial: this.serial,
+      ports: this.io.events,
+      serial: this.io.serial,
       events: this.notes,
     };
   }
@@ -661,13 +660,4 @@ function u64(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
   return b;
-}
-
-function portValue(configured: number | undefined, size: number): number {
-  if (configured !== undefined) return size === 4 ? configured >>> 0 : configured & ((1 << (8 * size)) - 1);
-  return size === 4 ? 0xffff_ffff : (1 << (8 * size)) - 1;
-}
-
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
 }

@@ -2,7 +2,7 @@
 // They live in code because machines that run the tests have the library but not its headers.
 // The x86 register enum has gaps (UC_X86_REG_ES = EIP + 2, RSI = RIP + 2 ...), so every id is explicit.
 
-import type { Gpr, SegmentRegister } from '../types.ts';
+import type { Gpr, SegmentRegister } from '../../x86/registers.ts';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -71,5 +71,3 @@ export const UC_REG = {
 /** uc_x86_mmr: { uint16 selector; uint64 base; uint32 limit; uint32 flags } = 24 bytes. */
 export const MMR = { size: 24, selector: 0, base: 8, limit: 16, flags: 20 } as const;
 export const MSR_STRUCT = { size: 16, rid: 0, value: 8 } as const;
-
-export const MSR_EFER = 0xc000_0080;

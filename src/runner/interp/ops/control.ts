@@ -15,17 +15,13 @@ function indirectTarget(m: Machine, i: Insn): number {
   return i.o[0].w === 64 ? Machine.signed(lo, m.rh) : lo;
 }
 
-function isFar(i: Insn): boolean {
-  return /ptr16|m16(16|32|64)/.test(i.codeName);
-}
-
 const jmp: OpFn = (m, i) => {
-  if (isFar(i)) return farJmp(m, i);
+  if (i.far) return farJmp(m, i);
   m.jump(i.o[0].k === OTHER ? i.target : indirectTarget(m, i));
 };
 
 const call: OpFn = (m, i) => {
-  if (isFar(i)) return farCall(m, i);
+  if (i.far) return farCall(m, i);
   const target = i.o[0].k === OTHER ? i.target : indirectTarget(m, i);
   m.jump(target);
   const size = Math.abs(i.spInc);
@@ -34,7 +30,7 @@ const call: OpFn = (m, i) => {
 };
 
 const ret: OpFn = (m, i) => {
-  const size = /Retnq/.test(i.codeName) ? 8 : /Retnd/.test(i.codeName) ? 4 : 2;
+  const size = i.osz;
   const lo = m.rd(m.stackAddr(0), size);
   const target = size === 8 ? Machine.signed(lo, m.rh) : lo;
   m.jump(target);
@@ -46,12 +42,9 @@ export function jcc(m: Machine, i: Insn): void {
   if (m.cond(i.cc)) m.jump(i.target);
 }
 
-/** The count register of loop/jrcxz (RCX, ECX or CX) from the iced Code name. */
+/** The count register of loop/jrcxz (RCX, ECX or CX), in bits. */
 function countWidth(i: Insn): number {
-  const n = i.codeName;
-  if (n.startsWith('Jrcxz') || n.endsWith('_RCX')) return 64;
-  if (n.startsWith('Jecxz') || n.endsWith('_ECX')) return 32;
-  return 16;
+  return i.osz * 8;
 }
 
 function loopOp(kind: 'loop' | 'loope' | 'loopne'): OpFn {
@@ -121,7 +114,7 @@ const enter: OpFn = (m, i) => {
   const level = i.o[1].il & 0x1f;
   if (level !== 0)
     throw new Halt('unsupported', `enter with nesting level ${level} is not modelled`, { mnemonic: 'enter' });
-  const opw = /^Enterq/.test(i.codeName) ? 8 : /^Enterd/.test(i.codeName) ? 4 : 2;
+  const opw = i.osz;
   const bp = m.getReg(RBP, opw * 8, false);
   m.push(opw, bp, m.rh);
   // The frame pointer is RSP after pushing RBP, at the stack's width (not the operand size).
@@ -132,7 +125,7 @@ const enter: OpFn = (m, i) => {
 };
 
 const leave: OpFn = (m, i) => {
-  const size = i.codeName === 'Leaveq' ? 8 : i.codeName === 'Leaved' ? 4 : 2;
+  const size = i.osz;
   const sb = m.stackBits;
   m.setReg(RSP, sb, false, m.getReg(RBP, sb, false), m.rh);
   const lo = m.pop(size);

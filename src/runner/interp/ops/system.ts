@@ -3,26 +3,33 @@
 // each `gp(...)` names the rule it enforces.
 
 import { Register } from 'iced-x86';
-import { CR0_PG, CR4_LA57, CR4_PAE, EFER_LMA } from '../../paging.ts';
+import {
+  CR0_CD,
+  CR0_ET,
+  CR0_NW,
+  CR0_PG,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PCIDE,
+  EFER_LMA,
+  EFER_LME,
+} from '../../../x86/bits.ts';
+import {
+  MSR_EFER as EFER,
+  MSR_FS_BASE as FS_BASE,
+  MSR_GS_BASE as GS_BASE,
+  MSR_KERNEL_GS_BASE as KERNEL_GS_BASE,
+} from '../../../x86/msr.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
 import { CS, DS, ES, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
-const EFER = 0xc0000080;
-const FS_BASE = 0xc0000100;
-const GS_BASE = 0xc0000101;
-const KERNEL_GS_BASE = 0xc0000102;
-const EFER_LME = 1n << 8n;
 /** EFER bits a write may set: SCE, LME, LMA (ignored), NXE. */
 const EFER_WRITABLE = 0xd01n;
-const CR0_NW = 1n << 29n;
-const CR0_CD = 1n << 30n;
-const CR0_ET = 1n << 4n;
 /** CR0 bits the architecture defines: PE MP EM TS ET NE (0-5), WP (16), AM (18), NW CD PG (29-31). */
 const CR0_DEFINED = 0xe005003fn;
 /** CR4 bits we accept (SDM vol. 3, 2.5): everything defined up to UINTR (25) except bit 15, plus LASS (27). */
 const CR4_DEFINED = 0x3ff7fffn | (1n << 27n);
-const CR4_PCIDE = 1n << 17n;
 const UNUSABLE = 0x10000;
 
 /** An 8-byte segment descriptor, decoded. */
@@ -134,13 +141,9 @@ function loadCode(m: Machine, sel: number, d: Desc, offset: number): void {
   m.jump(offset);
 }
 
-/** Operand size in bytes from an iced Code name (Retfq -> 8, Jmp_m1632 -> 4, Iretd -> 4). */
+/** Operand size in bytes of a far transfer: what the Code says (Retfq 8, Jmp_m1632 4 ...), else the operand's. */
 function farSize(i: Insn): number {
-  const n = i.codeName;
-  if (/m1664|^Retfq|^Iretq|^Call_m1664/.test(n)) return 8;
-  if (/m1632|ptr1632|^Retfd|^Iretd/.test(n)) return 4;
-  if (/m1616|ptr1616|^Retfw|^Iretw/.test(n)) return 2;
-  return m64(i) ? 8 : 4;
+  return i.osz || (m64(i) ? 8 : 4);
 }
 
 function m64(i: Insn): boolean {
@@ -462,7 +465,7 @@ function loadTable(which: 'gdtr' | 'idtr'): OpFn {
       if (!canonical(m, base)) throw gp(`${i.mn} with a non-canonical base`);
     } else {
       const lo = m.rd(a + 2, 4);
-      base = BigInt(i.codeName.endsWith('_16') ? lo & 0xffffff : lo >>> 0);
+      base = BigInt(i.osz === 2 ? lo & 0xffffff : lo >>> 0);
     }
     m[which] = { base, limit };
   };
@@ -489,21 +492,13 @@ function dataOperand(i: Insn, n: number): { size: 1 | 2 | 4; port: number } {
 export const inOp: OpFn = (m, i) => {
   const { size } = dataOperand(i, 0);
   const port = m.read(i.o[1]) & 0xffff;
-  const world = m.portInValue;
-  const value =
-    world === undefined
-      ? [0, 0xff, 0xffff, 0, 0xffffffff][size]
-      : (world & [0, 0xff, 0xffff, 0, 0xffffffff][size]) >>> 0;
-  m.ports.push({ dir: 'in', port, size, value });
-  m.write(i.o[0], value, 0);
+  m.write(i.o[0], m.io.in(port, size), 0);
 };
 
 export const outOp: OpFn = (m, i) => {
   const { size } = dataOperand(i, 1);
   const port = m.read(i.o[0]) & 0xffff;
-  const value = m.read(i.o[1]);
-  m.ports.push({ dir: 'out', port, size, value });
-  if (port === 0x3f8) m.serial += String.fromCharCode(value & 0xff);
+  m.io.out(port, size, m.read(i.o[1]));
 };
 
 export const cpuid: OpFn = (m) => {

@@ -4,10 +4,18 @@
 // Each fault case also runs with a 64-bit IDT whose handlers record vector (r12), error code (r13,
 // 0xdead when none) and the pushed RIP (r14), so error codes and frames are compared too.
 
-import { assemble } from '../assemble.ts';
-import type { World } from '../types.ts';
-import { baselineCpuid } from '../world.ts';
-import { CODE_BASE, DATA_BASE, GDT_BASE, GDT_ENTRIES, programWorld } from './world.ts';
+import { assemble } from '../../../src/runner/assemble.ts';
+import {
+  CODE_BASE,
+  DATA_BASE,
+  GDT_BASE,
+  GDT_ENTRIES,
+  IDT_BASE,
+  programWorld,
+  withRecordingIdt,
+} from '../../../src/runner/program-world.ts';
+import type { World } from '../../../src/runner/types.ts';
+import { baselineCpuid } from '../../../src/runner/world.ts';
 
 export interface SystemCase {
   id: string;
@@ -32,35 +40,6 @@ function extraGdt(w: World, descriptors: bigint[]): void {
     w.image.push({ addr: GDT_BASE + BigInt((GDT_ENTRIES.length + i) * 8), bytes: q(d) }),
   );
   w.state.gdtr = { base: GDT_BASE, limit: (GDT_ENTRIES.length + descriptors.length) * 8 - 1 };
-}
-
-export const IDT_BASE = 0x6000n;
-export const HANDLERS = 0x7000n;
-const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
-
-/**
- * A 64-bit IDT of 32 interrupt gates; handler v (32 bytes at HANDLERS + 32v) does
- * `mov $v,%r12d; pop %r13` (or `mov $0xdead,%r13d`); `mov (%rsp),%r14; hlt`.
- */
-export function withRecordingIdt(w: World): void {
-  const idt = new DataView(new ArrayBuffer(32 * 16));
-  const code = new Uint8Array(32 * 32).fill(0xcc);
-  for (let v = 0; v < 32; v++) {
-    const h = HANDLERS + BigInt(v * 32);
-    idt.setUint16(v * 16, Number(h & 0xffffn), true);
-    idt.setUint16(v * 16 + 2, 0x10, true);
-    idt.setUint16(v * 16 + 4, 0x8e00, true);
-    idt.setUint16(v * 16 + 6, Number((h >> 16n) & 0xffffn), true);
-    idt.setUint32(v * 16 + 8, Number(h >> 32n), true);
-    const stub = [0x41, 0xbc, v, 0, 0, 0]; // mov $v, %r12d
-    if (WITH_ERROR_CODE.has(v))
-      stub.push(0x41, 0x5d); // pop %r13
-    else stub.push(0x41, 0xbd, 0xad, 0xde, 0, 0); // mov $0xdead, %r13d
-    stub.push(0x4c, 0x8b, 0x34, 0x24, 0xf4); // mov (%rsp), %r14; hlt
-    code.set(stub, v * 32);
-  }
-  w.image.push({ addr: IDT_BASE, bytes: new Uint8Array(idt.buffer) }, { addr: HANDLERS, bytes: code });
-  w.state.idtr = { base: IDT_BASE, limit: 32 * 16 - 1 };
 }
 
 const CODE32 = { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc09b };

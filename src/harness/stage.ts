@@ -1,27 +1,12 @@
-// The one place that binds the harness to the expect and given languages (src/model/expect, given):
-// syntax checks for extraction, a stage's parsed given, and the world of one run.
+// A stage ready to run examples: its given parsed once (src/model/given.ts), the seeds, the assembly
+// jobs of its snippets, its garbage inputs; and the world of one run of it.
 
-import { parseAssertion } from '../model/expect/index.ts';
-import {
-  buildWorld,
-  collectSnippets,
-  garbageInputs,
-  parseGiven,
-  untilAddress,
-  worldSymbols,
-} from '../model/given.ts';
+import { garbageInputs, parseGiven, untilAddress, worldSymbols } from '../model/given.ts';
 import type { GivenError, GivenSpec } from '../model/given.ts';
+import type { Stage } from '../model/types.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
 import type { World } from '../runner/types.ts';
-import type { ExpectLineParser } from '../plugin/extract.ts';
-import type { Stage } from '../model/types.ts';
-
-/** Syntax of one expect line, with the error column relative to the trimmed line (0-based). */
-export const parseExpectLine: ExpectLineParser = (line) => {
-  const r = parseAssertion(line, { allowCodeLabels: true });
-  if (!r.ok) return { ok: false, message: r.error.message, column: r.error.column - 1 };
-  return { ok: true, kind: r.assertion?.kind ?? 'check' };
-};
+import { buildWorld, collectSnippets } from './world.ts';
 
 /** A stage ready to run examples. */
 export interface StageGiven {

@@ -3,8 +3,8 @@
 // failure there. Everywhere else a missing engine skips its cases with one printed line naming what was
 // skipped and how to install it — never silently.
 
-import { engineAvailability } from '../engines.ts';
-import type { EngineName } from '../types.ts';
+import { engineAvailability } from '../../../src/runner/engines.ts';
+import type { EngineName } from '../../../src/runner/types.ts';
 
 export interface Gate {
   engine: EngineName;

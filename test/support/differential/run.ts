@@ -1,10 +1,10 @@
 // Running generated programs on several engines and reporting the first disagreement.
 
-import type { Engine, RunResult } from '../types.ts';
+import type { Engine, RunResult } from '../../../src/runner/types.ts';
 import { firstDifference, flagNames, type Difference } from './compare.ts';
-import { assembleMany } from './gas.ts';
+import { assembleMany } from './assemble-many.ts';
 import { generateProgram, type Program } from './generate.ts';
-import { programWorld } from './world.ts';
+import { programWorld } from '../../../src/runner/program-world.ts';
 
 export interface Mismatch {
   program: Program;
@@ -17,7 +17,7 @@ export interface Mismatch {
 const MAX_STEPS = 10_000;
 
 export function reproduceCommand(seed: number): string {
-  return `npx tsx src/runner/differential/repro.ts ${seed}`;
+  return `npx tsx test/support/differential/repro.ts ${seed}`;
 }
 
 export function formatMismatch(m: Mismatch): string {

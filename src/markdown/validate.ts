@@ -2,20 +2,10 @@
 // written in others, so IDs, stage references and counterexample targets are resolved over all files.
 
 import type { VFileMessage } from 'vfile-message';
-import type { Clause, Example, Stage } from '../model/types.ts';
 import { placeString, specMessage } from './messages.ts';
+import type { SpecFile, SpecIndex } from './model.ts';
 
-export interface SpecIndex {
-  stages: Map<string, Stage>;
-  clauses: Map<string, Clause>;
-  examples: Map<string, Example>;
-}
-
-export interface FileModel {
-  stages: Stage[];
-  clauses: Clause[];
-  examples: Example[];
-}
+type FileModel = Pick<SpecFile, 'stages' | 'clauses' | 'examples'>;
 
 /** Index every stage, clause and example; report duplicates and dangling references. */
 export function validateTree(files: FileModel[]): { index: SpecIndex; messages: VFileMessage[] } {

@@ -16,8 +16,10 @@
 //   every level of a walk, the descriptor accessed bit, RF in pushed frames). A case must leave no
 //   undefined flag in an RFLAGS image it pushes (pushfq, an exception frame): those images are memory.
 
-import { differingBytes, type PhysicalMemory } from '../memory.ts';
-import { GPRS, type RunResult, type Stop, type StopReason } from '../types.ts';
+import { differingBytes, type PhysicalMemory } from '../../../src/runner/memory.ts';
+import type { RunResult, Stop, StopReason } from '../../../src/runner/types.ts';
+import { hex } from '../../../src/x86/hex.ts';
+import { GPRS } from '../../../src/x86/registers.ts';
 
 export interface Difference {
   item: string;
@@ -42,8 +44,6 @@ export const FLAG_BITS: [string, number][] = [
   ['AC', 18],
   ['ID', 21],
 ];
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 export const RFLAGS_RF = 1n << 16n;
 

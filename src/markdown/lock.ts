@@ -3,9 +3,11 @@
 // - an ID that disappears must be retired explicitly (a tombstone with reason and replacement),
 // - a retired ID is never reused for a different statement,
 // - a change to normative content is deliberate: it fails until the lock is updated in the same change.
+// This is the one reader of the lock: `kexec-contract lint` and `cite` and the site all read it here,
+// and it refuses a file that is not what writeLock writes, naming the entry and the field.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Clause, Level, SourcePlace } from '../model/types.ts';
+import { LEVELS, type Clause, type Level, type SourcePlace } from '../model/types.ts';
 
 export interface LockEntry {
   status: 'active' | 'retired';
@@ -27,6 +29,7 @@ export interface LockFile {
 
 export const LOCK_PATH = 'spec/clauses.lock.json';
 
+/** The lock at `file`; an absent file is an empty lock (nothing published yet). */
 export async function readLock(file = LOCK_PATH): Promise<LockFile> {
   let text: string;
   try {
@@ -34,10 +37,69 @@ export async function readLock(file = LOCK_PATH): Promise<LockFile> {
   } catch {
     return { version: 1, clauses: {} };
   }
-  const v = JSON.parse(text) as LockFile;
-  if (v.version !== 1 || typeof v.clauses !== 'object')
+  return parseLock(text, file);
+}
+
+/** A lock's text, checked entry by entry; anything writeLock would not write is an error naming it. */
+export function parseLock(text: string, file = LOCK_PATH): LockFile {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+  const root = v as { version?: unknown; clauses?: unknown };
+  if (!root || typeof root !== 'object' || root.version !== 1 || !isRecord(root.clauses))
     throw new Error(`${file}: not a version 1 clause lock`);
-  return v;
+  for (const [id, e] of Object.entries(root.clauses)) {
+    const bad = entryProblem(e);
+    if (bad) throw new Error(`${file}: clause "${id}": ${bad}`);
+  }
+  return v as LockFile;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return !!x && typeof x === 'object' && !Array.isArray(x);
+}
+
+function entryProblem(e: unknown): string | undefined {
+  if (!isRecord(e)) return 'an entry is an object';
+  if (e.status !== 'active' && e.status !== 'retired') return 'status must be "active" or "retired"';
+  for (const k of ['hash', 'stage', 'text'] as const)
+    if (typeof e[k] !== 'string') return `${k} must be a string`;
+  if (!(LEVELS as readonly unknown[]).includes(e.level)) return `level must be one of ${LEVELS.join(', ')}`;
+  if (!Array.isArray(e.checks) || !e.checks.every((c) => typeof c === 'string'))
+    return 'checks must be a list of strings';
+  for (const k of ['reason', 'replacement'] as const)
+    if (e[k] !== undefined && typeof e[k] !== 'string') return `${k} must be a string`;
+  return undefined;
+}
+
+/** A clause ID that was retired (tombstoned): what its tombstone page and citation show. */
+export interface RetiredClause {
+  id: string;
+  level: Level;
+  stage: string;
+  /** The last text the clause had. */
+  text: string;
+  hash: string;
+  reason?: string;
+  replacement?: string;
+}
+
+/** The retired entries of a lock, in its order. */
+export function retiredClauses(lock: LockFile): RetiredClause[] {
+  return Object.entries(lock.clauses)
+    .filter(([, e]) => e.status === 'retired')
+    .map(([id, e]) => ({
+      id,
+      level: e.level,
+      stage: e.stage,
+      text: e.text,
+      hash: e.hash,
+      reason: e.reason,
+      replacement: e.replacement,
+    }));
 }
 
 export async function writeLock(lock: LockFile, file = LOCK_PATH): Promise<void> {
@@ -46,7 +108,12 @@ export async function writeLock(lock: LockFile, file = LOCK_PATH): Promise<void>
   await writeFile(file, JSON.stringify({ version: 1, clauses: sorted }, null, 2) + '\n');
 }
 
-export function entryFor(c: Clause): LockEntry {
+/** What the lock needs of a clause (an extracted or a published one). */
+type LockedClause = Pick<Clause, 'id' | 'level' | 'stage' | 'text' | 'hash' | 'place'> & {
+  assertions: { source: string }[];
+};
+
+export function entryFor(c: LockedClause): LockEntry {
   return {
     status: 'active',
     hash: c.hash,
@@ -66,7 +133,7 @@ export interface LockProblem {
 }
 
 /** Compare the clauses of the spec with the lock. */
-export function lintLock(clauses: Clause[], lock: LockFile, lockPath = LOCK_PATH): LockProblem[] {
+export function lintLock(clauses: LockedClause[], lock: LockFile, lockPath = LOCK_PATH): LockProblem[] {
   const problems: LockProblem[] = [];
   const seen = new Set<string>();
   for (const c of clauses) {
@@ -114,7 +181,7 @@ export function lintLock(clauses: Clause[], lock: LockFile, lockPath = LOCK_PATH
 }
 
 /** Record new and changed clauses. Never retires and never revives: those stay problems. */
-export function updateLock(clauses: Clause[], lock: LockFile): LockFile {
+export function updateLock(clauses: LockedClause[], lock: LockFile): LockFile {
   const next: LockFile = { version: 1, clauses: { ...lock.clauses } };
   for (const c of clauses) {
     const e = next.clauses[c.id];

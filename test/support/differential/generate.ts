@@ -6,8 +6,8 @@
 // undefined are avoided (bsf/bsr of zero, 16-bit shld/shrd beyond 16) or masked by the caller
 // (RunResult.undefinedFlags).
 
-import { DATA_BASE, DATA_SIZE } from './world.ts';
-import type { Gpr } from '../types.ts';
+import { DATA_BASE, DATA_SIZE } from '../../../src/runner/program-world.ts';
+import type { Gpr } from '../../../src/x86/registers.ts';
 
 export interface Program {
   seed: number;

@@ -1,15 +1,15 @@
 // Reproduce one differential seed: print the program, run it on every available engine, show the
-// first difference against the interpreter.  Usage: npx tsx src/runner/differential/repro.ts SEED...
+// first difference against the interpreter.  Usage: npx tsx test/support/differential/repro.ts SEED...
 
-import { engineAvailability, getEngine } from '../engines.ts';
-import { ENGINE_NAMES } from '../engines.ts';
-import type { Engine } from '../types.ts';
+import { engineAvailability, getEngine } from '../../../src/runner/engines.ts';
+import { ENGINE_NAMES } from '../../../src/runner/engines.ts';
+import type { Engine } from '../../../src/runner/types.ts';
 import { differential, formatMismatch } from './run.ts';
 import { generateProgram } from './generate.ts';
 
 const seeds = process.argv.slice(2).map(Number);
 if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
-  console.error('usage: npx tsx src/runner/differential/repro.ts SEED...');
+  console.error('usage: npx tsx test/support/differential/repro.ts SEED...');
   process.exit(2);
 }
 const others: Engine[] = [];

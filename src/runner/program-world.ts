@@ -1,10 +1,12 @@
-// The world every differential program runs in: 64-bit mode, paging on with a 2 MiB identity map of
-// the first 1 GiB, a flat GDT (0x08 32-bit code, 0x10 64-bit code, 0x18 data), a stack and a data area.
-// EFER has no NXE/SCE on purpose: unicorn 2.0.1 cannot keep them (gaps.ts), and user-level programs
-// do not depend on them.
+// A small world for short programs (the KVM host probes, the engine and differential tests): 64-bit
+// mode, paging on with a 2 MiB identity map of the first 1 GiB, a flat GDT (0x08 32-bit code, 0x10
+// 64-bit code, 0x18 data), a stack, a data area, and optionally an IDT whose handlers record the
+// exception. EFER has no NXE/SCE on purpose: unicorn 2.0.1 cannot keep them (unicorn/gaps.ts), and
+// user-level programs do not depend on them.
 
-import type { CpuState, Segment, World } from '../types.ts';
-import { GPRS } from '../types.ts';
+import type { World } from './types.ts';
+import type { CpuState, Segment } from '../x86/registers.ts';
+import { GPRS } from '../x86/registers.ts';
 
 export const CODE_BASE = 0x10_0000n;
 export const DATA_BASE = 0x20_0000n;
@@ -71,4 +73,33 @@ export function programWorld(
     state,
     symbols: { entry: CODE_BASE, data: DATA_BASE },
   };
+}
+
+export const IDT_BASE = 0x6000n;
+export const HANDLERS = 0x7000n;
+const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17, 21]);
+
+/**
+ * A 64-bit IDT of 32 interrupt gates; handler v (32 bytes at HANDLERS + 32v) does
+ * `mov $v,%r12d; pop %r13` (or `mov $0xdead,%r13d`); `mov (%rsp),%r14; hlt`.
+ */
+export function withRecordingIdt(w: World): void {
+  const idt = new DataView(new ArrayBuffer(32 * 16));
+  const code = new Uint8Array(32 * 32).fill(0xcc);
+  for (let v = 0; v < 32; v++) {
+    const h = HANDLERS + BigInt(v * 32);
+    idt.setUint16(v * 16, Number(h & 0xffffn), true);
+    idt.setUint16(v * 16 + 2, 0x10, true);
+    idt.setUint16(v * 16 + 4, 0x8e00, true);
+    idt.setUint16(v * 16 + 6, Number((h >> 16n) & 0xffffn), true);
+    idt.setUint32(v * 16 + 8, Number(h >> 32n), true);
+    const stub = [0x41, 0xbc, v, 0, 0, 0]; // mov $v, %r12d
+    if (WITH_ERROR_CODE.has(v))
+      stub.push(0x41, 0x5d); // pop %r13
+    else stub.push(0x41, 0xbd, 0xad, 0xde, 0, 0); // mov $0xdead, %r13d
+    stub.push(0x4c, 0x8b, 0x34, 0x24, 0xf4); // mov (%rsp), %r14; hlt
+    code.set(stub, v * 32);
+  }
+  w.image.push({ addr: IDT_BASE, bytes: new Uint8Array(idt.buffer) }, { addr: HANDLERS, bytes: code });
+  w.state.idtr = { base: IDT_BASE, limit: 32 * 16 - 1 };
 }
