@@ -183,6 +183,16 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
     },
   },
   {
+    id: 'far-transfer-accessed-bit',
+    description:
+      'a far transfer (ljmp, lcall, lretq, iretq) that loads CS — or SS, from an iretq frame — does not set the ' +
+      'accessed bit in the descriptor (a CPU writes it, and the page walk of that write sets A/D); mov/pop/lss do',
+    classify(c) {
+      const ref = c.reference;
+      return ref && missingAccessedBits(c.world.state.gdtr, ref, c.unicorn);
+    },
+  },
+  {
     id: 'debug-registers',
     description:
       'debug registers are plain storage: DR6 and DR7 keep reserved bits as written (and bits 63:32 without ' +
@@ -202,16 +212,6 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
       if (armed !== 0n && ref.stop.reason !== 'hlt')
         return `DR7 arms a breakpoint (L/G bits 0x${armed.toString(16)}) and the reference stopped (${ref.stop.reason}) where unicorn did not`;
       return undefined;
-    },
-  },
-  {
-    id: 'far-transfer-accessed-bit',
-    description:
-      'a far transfer (ljmp, lcall, lretq, iretq) that loads CS — or SS, from an iretq frame — does not set the ' +
-      'accessed bit in the descriptor (a CPU writes it, and the page walk of that write sets A/D); mov/pop/lss do',
-    classify(c) {
-      const ref = c.reference;
-      return ref && missingAccessedBits(c.world.state.gdtr, ref, c.unicorn);
     },
   },
 ];
