@@ -84,7 +84,9 @@ describe('debug registers', () => {
     expect(r.stop.message).toMatch(/instruction breakpoint 0 at 0x[0-9a-f]+.*not modelled/);
   });
   it('keeps data breakpoints as state only (not matched)', async () => {
-    const r = await run('mov $0x9000,%eax; mov %rax,%dr1; mov $0x1f0008,%eax; mov %rax,%dr7; movl $1,0x9000; hlt');
+    const r = await run(
+      'mov $0x9000,%eax; mov %rax,%dr1; mov $0x1f0008,%eax; mov %rax,%dr7; movl $1,0x9000; hlt',
+    );
     expect(r.stop.reason, r.stop.message).toBe('hlt');
     expect(r.state.dr7).toBe(0x1f0408n);
   });

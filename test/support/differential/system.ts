@@ -786,7 +786,8 @@ export const SYSTEM_CASES: SystemCase[] = [
   },
   {
     id: 'dr-fixed-bits',
-    title: 'DR6 and DR7 read their reserved bits as fixed (DR7 bit 12 ignored, breakpoints on untouched data)',
+    title:
+      'DR6 and DR7 read their reserved bits as fixed (DR7 bit 12 ignored, breakpoints on untouched data)',
     source: [
       'mov $0xffffffff, %eax',
       'mov %rax, %dr6',

@@ -4,15 +4,7 @@
 // (see execBreakpoints), so a run never silently skips a #DB the CPU would raise.
 
 import { Register } from 'iced-x86';
-import {
-  CR4_DE,
-  DR6_BD,
-  DR6_INIT,
-  DR6_WRITABLE,
-  DR7_GD,
-  DR7_INIT,
-  DR7_WRITABLE,
-} from '../../../x86/bits.ts';
+import { CR4_DE, DR6_BD, DR6_INIT, DR6_WRITABLE, DR7_GD, DR7_INIT, DR7_WRITABLE } from '../../../x86/bits.ts';
 import { DB, Fault, UD, gp } from '../fault.ts';
 import { OTHER, type OpFn } from '../insn.ts';
 import { CS, type Machine, toBig } from '../machine.ts';
