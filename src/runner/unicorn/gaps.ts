@@ -86,6 +86,29 @@ function invalidControlState(r: RunResult): string | undefined {
 }
 
 export const UNICORN_GAPS: readonly UnicornGap[] = [
+  // First: its engine-limit stop is specific, and other gaps (efer-nxe-sce) match whole worlds.
+  {
+    id: 'debug-registers',
+    description:
+      'debug registers are plain storage: DR6 and DR7 keep reserved bits as written (and bits 63:32 without ' +
+      'a #GP), DR7.GD never raises #DB, armed breakpoints never fire, and a guest move to a debug register ' +
+      'that leaves a breakpoint armed crashes unicorn (SIGSEGV), so the engine stops before it',
+    classify(c) {
+      const s = c.unicorn.stop;
+      if (s.reason === 'engine-limit' && s.message.includes('arming a breakpoint')) return s.message;
+      const bad = invalidDebugState(c.unicorn);
+      if (bad) return `unicorn ended with ${bad}, which no CPU reads back`;
+      const ref = c.reference;
+      if (!ref || ref.stop.reason === s.reason) return undefined;
+      if (ref.stop.vector === 1) return `the reference raised #DB at 0x${ref.stop.rip.toString(16)}`;
+      if (ref.stop.vector === 13 && isMovToDr(c, ref.stop.rip))
+        return `the reference raised #GP at the debug-register write at 0x${ref.stop.rip.toString(16)}`;
+      const armed = (c.world.state.dr7 | ref.state.dr7) & 0xffn;
+      if (armed !== 0n && ref.stop.reason !== 'hlt')
+        return `DR7 arms a breakpoint (L/G bits 0x${armed.toString(16)}) and the reference stopped (${ref.stop.reason}) where unicorn did not`;
+      return undefined;
+    },
+  },
   {
     id: 'cr-write-no-gp',
     description:
@@ -190,28 +213,6 @@ export const UNICORN_GAPS: readonly UnicornGap[] = [
     classify(c) {
       const ref = c.reference;
       return ref && missingAccessedBits(c.world.state.gdtr, ref, c.unicorn);
-    },
-  },
-  {
-    id: 'debug-registers',
-    description:
-      'debug registers are plain storage: DR6 and DR7 keep reserved bits as written (and bits 63:32 without ' +
-      'a #GP), DR7.GD never raises #DB, armed breakpoints never fire, and a guest move to a debug register ' +
-      'that leaves a breakpoint armed crashes unicorn (SIGSEGV), so the engine stops before it',
-    classify(c) {
-      const s = c.unicorn.stop;
-      if (s.reason === 'engine-limit' && s.message.includes('arming a breakpoint')) return s.message;
-      const bad = invalidDebugState(c.unicorn);
-      if (bad) return `unicorn ended with ${bad}, which no CPU reads back`;
-      const ref = c.reference;
-      if (!ref || ref.stop.reason === s.reason) return undefined;
-      if (ref.stop.vector === 1) return `the reference raised #DB at 0x${ref.stop.rip.toString(16)}`;
-      if (ref.stop.vector === 13 && isMovToDr(c, ref.stop.rip))
-        return `the reference raised #GP at the debug-register write at 0x${ref.stop.rip.toString(16)}`;
-      const armed = (c.world.state.dr7 | ref.state.dr7) & 0xffn;
-      if (armed !== 0n && ref.stop.reason !== 'hlt')
-        return `DR7 arms a breakpoint (L/G bits 0x${armed.toString(16)}) and the reference stopped (${ref.stop.reason}) where unicorn did not`;
-      return undefined;
     },
   },
 ];
