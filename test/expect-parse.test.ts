@@ -76,6 +76,9 @@ group('constants', () => {
     expect(describe('efer', 0xd01n)).toBe('0xd01 (NXE|LMA|LME|SCE)');
     expect(describe('rflags', 0x3246n)).toBe('0x3246 (IOPL=3|IF|ZF|PF)');
     expect(describe('rflags', 0x2n)).toBe('0x2');
+    expect(describe('dr6', 0xffff4ff0n)).toBe('0xffff4ff0 (RTM|BS|BLD)');
+    expect(describe('dr7', 0x400n)).toBe('0x400');
+    expect(describe('dr7', 0xd0602n)).toBe('0xd0602 (LEN0=3|RW0=1|GE|G0)');
     expect(describe('cr0', 0x80000000_00000001n)).toBe('0x8000000000000001 (bit63|PE)');
     expect(describe('rax', 0x80000033n)).toBe('0x80000033');
     expect(describe('qword [0x1000]', 0n)).toBe('0x0');
@@ -102,6 +105,10 @@ group('parsing assertions', () => {
       ['r15 == 0', '{"kind":"gpr","name":"r15"}'],
       ['rip == 0', '{"kind":"rip"}'],
       ['cr2 == 0', '{"kind":"cr2"}'],
+      ['dr3 == 0', '{"kind":"dr","name":"dr3"}'],
+      ['dr7 == 0', '{"kind":"bits","reg":"dr7"}'],
+      ['dr7.GD == 0', '{"kind":"bits","reg":"dr7","bit":"GD"}'],
+      ['dr6.BS == 0', '{"kind":"bits","reg":"dr6","bit":"BS"}'],
       ['cr0.WP == 0', '{"kind":"bits","reg":"cr0","bit":"WP"}'],
       ['cr4.LA57 == 0', '{"kind":"bits","reg":"cr4","bit":"LA57"}'],
       ['efer.NXE == 1', '{"kind":"bits","reg":"efer","bit":"NXE"}'],
@@ -205,6 +212,12 @@ group('parse errors', () => {
       1,
       'cr1 is not a control register the contract models (cr0, cr2, cr3, cr4)',
     ]);
+    expect(error('dr5 == 0')).toEqual([
+      1,
+      'dr5 is not a debug register the contract models (dr0, dr1, dr2, dr3, dr6, dr7; DR4 and DR5 are DR6 and DR7 under another number)',
+    ]);
+    expect(error('dr0.L0 == 0')).toEqual([5, "dr0 has no field 'L0' (dr0 has no named bits)"]);
+    expect(error('dr7.L4 == 0')).toEqual([5, "dr7 has no bit 'L4'; did you mean 'L0'?"]);
   });
 
   it('explains malformed assertions', () => {

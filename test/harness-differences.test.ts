@@ -117,11 +117,18 @@ describe.skipIf(!unicorn.available)('kexec-contract test --engine unicorn on the
   const cases = documents.flatMap((d) => testCases(d, documents));
 
   // Spec 1.1 reads only EFER.LME and LMA (k2p.efer.long); NXE and SCE, which unicorn drops, are
-  // undefined (k2p.efer.other), so the gap no longer touches any verdict of the spec. The gap machinery
-  // itself is covered by the synthetic document above.
-  test("no clause reads EFER's NXE/SCE any more, so unicorn's gap leaves no verdict not comparable", () => {
+  // undefined (k2p.efer.other), so that gap no longer touches any verdict of the spec. The one example
+  // unicorn cannot run is rearms-watchpoint: its move to DR7 arms a breakpoint, which crashes unicorn,
+  // so the engine stops before it and every verdict of that example is not comparable (debug-registers).
+  // The gap machinery itself is covered by the synthetic document above.
+  test("no clause reads EFER's NXE/SCE; only the example that arms a breakpoint is not comparable", () => {
     expect(cases.some((t) => t.clause === 'k2p.efer.long')).toBe(true);
-    expect(cases.filter((t) => t.notComparable)).toEqual([]);
+    const nc = cases.filter((t) => t.notComparable);
+    expect(nc.length).toBeGreaterThan(0);
+    for (const t of nc) {
+      expect(t.example).toBe('rearms-watchpoint');
+      expect(t.notComparable).toContain('unicorn gap: debug-registers');
+    }
   });
 
   test('everything else is compared, and nothing fails', () => {

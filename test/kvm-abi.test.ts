@@ -8,6 +8,7 @@ import {
   ioctls,
   kvm_cpuid2,
   kvm_cpuid_entry2,
+  kvm_debugregs,
   kvm_dtable,
   kvm_regs,
   kvm_run_head,
@@ -40,6 +41,8 @@ describe('kvm ABI layouts match linux/kvm.h', () => {
       KVM_GET_MSRS: 0xc008ae88,
       KVM_SET_MSRS: 0x4008ae89,
       KVM_SET_CPUID2: 0x4008ae90,
+      KVM_GET_DEBUGREGS: 0x8080aea1,
+      KVM_SET_DEBUGREGS: 0x4080aea2,
     });
   });
 
@@ -89,6 +92,12 @@ describe('kvm ABI layouts match linux/kvm.h', () => {
       interrupt_bitmap: 280,
     };
     for (const [k, o] of Object.entries(f)) expect([k, koffi.offsetof(kvm_sregs, k)]).toEqual([k, o]);
+  });
+
+  test('struct kvm_debugregs', () => {
+    expect(koffi.sizeof(kvm_debugregs)).toBe(128);
+    const f = { db: 0, dr6: 32, dr7: 40, flags: 48, reserved: 56 };
+    for (const [k, o] of Object.entries(f)) expect([k, koffi.offsetof(kvm_debugregs, k)]).toEqual([k, o]);
   });
 
   test('memory region, cpuid, msrs', () => {

@@ -10,7 +10,7 @@ import { UNICORN_GAPS, unicornGap } from '../src/runner/unicorn/gaps.ts';
 import { unicornEngine } from '../src/runner/unicorn/index.ts';
 import type { World } from '../src/runner/types.ts';
 
-const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (10 cases)');
+const gate = await engineGate('unicorn', 'test/unicorn-gaps.test.ts (12 cases)');
 
 const PROGRAMS = {
   cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nmov $7, %ebx\nhlt',
@@ -24,6 +24,11 @@ const PROGRAMS = {
   jumpNonCanonical: 'movabs $0x0000800000000000, %rax\njmp *%rax',
   pgWithoutPae: '.code32\nmov %cr0, %eax\nor $0x80000000, %eax\nmov %eax, %cr0\nmov %cr0, %ebx\nhlt\n.code64',
   // Far transfers to 0x28 (64-bit code, accessed bit clear); mov to DS of 0x20 (data, accessed bit clear).
+  dr6Reserved: 'mov $0xffffffff, %eax\nmov %rax, %dr6\nmov %dr6, %rbx\nhlt',
+  dr7High: 'movabs $0x100000000, %rax\nmov %rax, %dr7\nmov $7, %ebx\nhlt',
+  dr7GeneralDetect: 'mov $0x2400, %eax\nmov %rax, %dr7\nmov %dr7, %rbx\nhlt',
+  dr7Arm: 'mov $0x300000, %eax\nmov %rax, %dr0\nmov $0x401, %eax\nmov %rax, %dr7\nmov $7, %ebx\nhlt',
+  breakpointReached: 'nop\nnop\nhlt',
   farTransfers: [
     'lea 1f(%rip), %rax',
     'mov %eax, 0x200000',
@@ -56,6 +61,7 @@ const gapOf = (world: World, unicorn: Awaited<ReturnType<typeof unicornEngine.ru
 describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
   test('the list has ids and descriptions, one place', () => {
     expect(UNICORN_GAPS.map((g) => g.id)).toEqual([
+      'debug-registers',
       'cr-write-no-gp',
       'efer-nxe-sce',
       'virtual-as-physical',
@@ -175,5 +181,46 @@ describe.runIf(gate.available)('unicorn 2.0.1 gaps', () => {
     // Any other difference in memory is not this gap.
     reference.memory.write(DATA_BASE + 8n, Uint8Array.of(1));
     expect(unicornGap({ world: w, unicorn: r, reference })).toBeUndefined();
+  });
+
+  test('debug-registers: reserved DR6/DR7 bits kept, no #GP, no general detect, breakpoints never fire', async () => {
+    let w = programWorld(bins.dr6Reserved!);
+    let r = await unicornEngine.run(w);
+    expect(r.state.gpr.rbx).toBe(0xffffffffn); // a CPU reads 0xffffefff
+    expect(gapOf(w, r)).toBe('debug-registers');
+
+    w = programWorld(bins.dr7High!);
+    r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt'); // a CPU raises #GP(0) at the mov to DR7
+    expect(r.state.gpr.rbx).toBe(7n);
+    const reference = await interpEngine.run(w);
+    expect(reference.stop.vector).toBe(13);
+    expect(unicornGap({ world: w, unicorn: r, reference })?.gap.id).toBe('debug-registers');
+
+    w = programWorld(bins.dr7GeneralDetect!);
+    r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt'); // a CPU raises #DB at the second move
+    expect(r.state.gpr.rbx).toBe(0x2400n);
+    const gd = await interpEngine.run(w);
+    expect(gd.stop.vector).toBe(1);
+    expect(unicornGap({ world: w, unicorn: r, reference: gd })?.gap.id).toBe('debug-registers');
+
+    // An instruction breakpoint armed by the world on the second nop: a CPU raises #DB there.
+    w = programWorld(bins.breakpointReached!);
+    w.state.dr0 = CODE_BASE + 1n;
+    w.state.dr7 = 0x401n;
+    r = await unicornEngine.run(w);
+    expect(r.stop.reason).toBe('hlt');
+    const bp = { ...gd, stop: { reason: 'triple-fault' as const, rip: CODE_BASE + 1n, message: 'kvm' } };
+    expect(unicornGap({ world: w, unicorn: r, reference: bp })?.gap.id).toBe('debug-registers');
+  });
+
+  test('debug-registers: a move that arms a breakpoint is not run (unicorn 2.0.1 crashes on it)', async () => {
+    const w = programWorld(bins.dr7Arm!);
+    const r = await unicornEngine.run(w);
+    expect(r.stop).toMatchObject({ reason: 'engine-limit', rip: CODE_BASE + 13n });
+    expect(r.stop.message).toContain('a mov to dr7 leaves DR7 0x401 arming a breakpoint');
+    expect(r.state.dr0).toBe(0x300000n); // the moves before it ran
+    expect(gapOf(w, r)).toBe('debug-registers');
   });
 });

@@ -31,7 +31,7 @@ Options:
   --until SYM|ADDR   stop before executing this address (repeatable)
   --max-steps N      instruction budget (default 10000000)
   --set REG=VALUE    set a state item before the run (repeatable): rax..r15, rip, rflags,
-                     cr0, cr2, cr3, cr4, efer, msr:0xNNN; VALUE is a number or a symbol
+                     cr0, cr2, cr3, cr4, efer, dr0-dr3, dr6, dr7, msr:0xNNN; VALUE is a number or a symbol
   --trace            print every executed instruction and what it changed (interp only; a long
                      run keeps its first and last --trace-keep/2 steps and counts the rest)
   --trace-keep N     trace rows kept (default ${DEFAULT_TRACE_KEEP})
@@ -280,6 +280,9 @@ export function formatResult(r: RunResult): string {
   out.push('');
   out.push(`cr0 ${q(s.cr0)}  cr2 ${q(s.cr2)}  cr3 ${q(s.cr3)}  cr4 ${q(s.cr4)}`);
   out.push(`efer ${q(s.efer)}`);
+  out.push(
+    `dr0 ${q(s.dr0)}  dr1 ${q(s.dr1)}  dr2 ${q(s.dr2)}  dr3 ${q(s.dr3)}  dr6 ${q(s.dr6)}  dr7 ${q(s.dr7)}`,
+  );
   for (const [n, v] of [...s.msr].sort((a, b) => a[0] - b[0])) out.push(`msr ${hex(n)} ${q(v)}`);
   out.push('');
   for (const name of SEGMENT_REGISTERS) {

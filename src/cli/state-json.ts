@@ -16,6 +16,7 @@ export interface StateJson {
   regs: Record<string, string>;
   cr: { cr0: string; cr2: string; cr3: string; cr4: string };
   efer: string;
+  dr: { dr0: string; dr1: string; dr2: string; dr3: string; dr6: string; dr7: string };
   msr: Record<string, string>;
   segments: Record<string, { selector: string; base: string; limit: string; attributes: string }>;
   ldtr: { selector: string };
@@ -56,6 +57,14 @@ export function stateToJson(result: {
     regs,
     cr: { cr0: hex(state.cr0), cr2: hex(state.cr2), cr3: hex(state.cr3), cr4: hex(state.cr4) },
     efer: hex(state.efer),
+    dr: {
+      dr0: hex(state.dr0),
+      dr1: hex(state.dr1),
+      dr2: hex(state.dr2),
+      dr3: hex(state.dr3),
+      dr6: hex(state.dr6),
+      dr7: hex(state.dr7),
+    },
     msr: Object.fromEntries([...state.msr].sort((a, b) => a[0] - b[0]).map(([n, v]) => [hex(n), hex(v)])),
     segments: Object.fromEntries(SEGMENT_REGISTERS.map((s) => [s, seg(state.seg[s])])),
     ldtr: { selector: hex(state.ldtr.selector) },

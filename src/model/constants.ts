@@ -18,6 +18,8 @@ const PREFIX: Record<BitRegister, string> = {
   cr4: 'CR4',
   efer: 'EFER',
   rflags: 'RFLAGS',
+  dr6: 'DR6',
+  dr7: 'DR7',
 };
 
 const OTHER_CONSTANTS: Record<string, NamedConstant> = {

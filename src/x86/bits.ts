@@ -1,7 +1,7 @@
-// Named bits of the registers that have them (CR0, CR3, CR4, EFER, RFLAGS), as the SDM names them:
+// Named bits of the registers that have them (CR0, CR3, CR4, EFER, RFLAGS, DR6, DR7), as the SDM names them:
 // the one table the expect language, every rendering of a value and the engines take bit masks from.
 // Bit positions are the Intel SDM's (vol. 3A, 2.5 "Control registers", 2.2.1 "Extended feature enable
-// register", vol. 1, 3.4.3 "EFLAGS").
+// register", vol. 1, 3.4.3 "EFLAGS", vol. 3B, 19.2 "Debug registers").
 
 import { hex } from './hex.ts';
 
@@ -15,7 +15,7 @@ export interface BitField {
 }
 
 /** The registers whose bits have names, usable as `cr0.PG`, `efer.NXE`, `rflags.IF`. */
-export const BIT_REGISTERS = ['cr0', 'cr3', 'cr4', 'efer', 'rflags'] as const;
+export const BIT_REGISTERS = ['cr0', 'cr3', 'cr4', 'efer', 'rflags', 'dr6', 'dr7'] as const;
 export type BitRegister = (typeof BIT_REGISTERS)[number];
 
 const b = (name: string, bit: number, doc: string, width?: number): BitField =>
@@ -96,7 +96,60 @@ export const REGISTER_BITS: Record<BitRegister, readonly BitField[]> = {
     b('VIP', 20, 'virtual interrupt pending'),
     b('ID', 21, 'CPUID available'),
   ],
+  dr6: [
+    b('B0', 0, 'breakpoint 0 condition detected'),
+    b('B1', 1, 'breakpoint 1 condition detected'),
+    b('B2', 2, 'breakpoint 2 condition detected'),
+    b('B3', 3, 'breakpoint 3 condition detected'),
+    b('BLD', 11, 'bus-lock detected (active low; reads 1 where not supported)'),
+    b('BD', 13, 'debug-register access detected (DR7.GD)'),
+    b('BS', 14, 'single step'),
+    b('BT', 15, 'task switch'),
+    b('RTM', 16, 'RTM debug (active low; reads 1 where not supported)'),
+  ],
+  dr7: [
+    b('L0', 0, 'breakpoint 0 enabled locally'),
+    b('G0', 1, 'breakpoint 0 enabled globally'),
+    b('L1', 2, 'breakpoint 1 enabled locally'),
+    b('G1', 3, 'breakpoint 1 enabled globally'),
+    b('L2', 4, 'breakpoint 2 enabled locally'),
+    b('G2', 5, 'breakpoint 2 enabled globally'),
+    b('L3', 6, 'breakpoint 3 enabled locally'),
+    b('G3', 7, 'breakpoint 3 enabled globally'),
+    b('LE', 8, 'local exact breakpoint'),
+    b('GE', 9, 'global exact breakpoint'),
+    b('RTM', 11, 'advanced debugging of RTM regions'),
+    b('GD', 13, 'general detect: #DB before any move to or from a debug register'),
+    b('RW0', 16, 'breakpoint 0 condition (0 execute, 1 write, 2 I/O, 3 read/write)', 2),
+    b('LEN0', 18, 'breakpoint 0 length (0 one byte, 1 two, 3 four, 2 eight)', 2),
+    b('RW1', 20, 'breakpoint 1 condition', 2),
+    b('LEN1', 22, 'breakpoint 1 length', 2),
+    b('RW2', 24, 'breakpoint 2 condition', 2),
+    b('LEN2', 26, 'breakpoint 2 length', 2),
+    b('RW3', 28, 'breakpoint 3 condition', 2),
+    b('LEN3', 30, 'breakpoint 3 length', 2),
+  ],
 };
+
+/**
+ * Bits that always read as 1 and that a value's description leaves out: RFLAGS bit 1, DR6 bits 4-10 and
+ * 17-31, DR7 bit 10 (SDM vol. 3B, figure 19-1). DR6's BLD and RTM read 1 too on a CPU without bus-lock
+ * detection or RTM, but they have names and are shown.
+ */
+export const FIXED_ONES: Partial<Record<BitRegister, bigint>> = {
+  rflags: 2n,
+  dr6: 0xfffe_07f0n,
+  dr7: 0x400n,
+};
+
+/** DR6 as a CPU without bus-lock detection or RTM reads it after reset: every bit 1 but B0-B3, BD, BS, BT. */
+export const DR6_INIT = 0xffff_0ff0n;
+/** DR7 after reset: only its fixed bit 10. */
+export const DR7_INIT = 0x400n;
+/** DR6 bits software can change (B0-B3, BD, BS, BT); the rest of bits 31:0 read as DR6_INIT has them. */
+export const DR6_WRITABLE = 0xe00fn;
+/** DR7 bits software can change, besides RTM (bit 11, writable only where RTM is supported). */
+export const DR7_WRITABLE = 0xffff_23ffn;
 
 /** The mask of a bit field. */
 export function fieldMask(f: BitField): bigint {
@@ -123,9 +176,12 @@ export const CR0_AM = maskOf('cr0', 'AM');
 export const CR0_NW = maskOf('cr0', 'NW');
 export const CR0_CD = maskOf('cr0', 'CD');
 export const CR0_PG = maskOf('cr0', 'PG');
+export const CR4_DE = maskOf('cr4', 'DE');
 export const CR4_PAE = maskOf('cr4', 'PAE');
 export const CR4_LA57 = maskOf('cr4', 'LA57');
 export const CR4_PCIDE = maskOf('cr4', 'PCIDE');
+export const DR6_BD = maskOf('dr6', 'BD');
+export const DR7_GD = maskOf('dr7', 'GD');
 export const EFER_SCE = maskOf('efer', 'SCE');
 export const EFER_LME = maskOf('efer', 'LME');
 export const EFER_LMA = maskOf('efer', 'LMA');
@@ -157,8 +213,7 @@ export function describe(item: string, value: bigint): string {
   const h = hex(value);
   if (!(BIT_REGISTERS as readonly string[]).includes(name) || name === 'cr3') return h;
   const reg = name as BitRegister;
-  let rest = BigInt.asUintN(64, value);
-  if (reg === 'rflags') rest &= ~2n;
+  let rest = BigInt.asUintN(64, value) & ~(FIXED_ONES[reg] ?? 0n);
   const parts: { bit: number; label: string }[] = [];
   for (const f of REGISTER_BITS[reg]) {
     const v = (rest & fieldMask(f)) >> BigInt(f.bit);

@@ -1,11 +1,12 @@
 // State items: the flat names every consumer uses for a CpuState (expect checks, `given` state keys,
 // trace `changed` keys, the site's final-state tables, `kexec-contract run --set` and `--json`):
-// rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0x<hex>, <seg>.selector|base|limit|attributes
+// rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, dr0-dr3, dr6, dr7, msr.0x<hex>, <seg>.selector|base|limit|attributes
 // for cs ds es fs gs ss ldtr tr, gdtr.base|limit, idtr.base|limit. One parser reads them all.
 
 import { hex } from './hex.ts';
 import { MSR_EFER } from './msr.ts';
 import {
+  DEBUG_REGISTERS,
   DESCRIPTOR_TABLES,
   GPRS,
   PLAIN_REGISTERS,
@@ -97,6 +98,7 @@ export function stateItems(state: CpuState): Record<string, bigint> {
   items.cr3 = state.cr3;
   items.cr4 = state.cr4;
   items.efer = state.efer;
+  for (const r of DEBUG_REGISTERS) items[r] = state[r];
   for (const [n, v] of [...state.msr].sort((a, b) => a[0] - b[0])) items[`msr.${hex(n)}`] = v;
   for (const s of SEGMENT_REGISTERS) {
     const seg = state.seg[s];

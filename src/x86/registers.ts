@@ -91,7 +91,21 @@ export const DESCRIPTOR_TABLES = ['gdtr', 'idtr'] as const;
 export type DescriptorTable = (typeof DESCRIPTOR_TABLES)[number];
 
 /** Registers held as one 64-bit value in CpuState (besides the GPRs). */
-export const PLAIN_REGISTERS = ['rip', 'rflags', 'cr0', 'cr2', 'cr3', 'cr4', 'efer'] as const;
+export const PLAIN_REGISTERS = [
+  'rip',
+  'rflags',
+  'cr0',
+  'cr2',
+  'cr3',
+  'cr4',
+  'efer',
+  'dr0',
+  'dr1',
+  'dr2',
+  'dr3',
+  'dr6',
+  'dr7',
+] as const;
 export type PlainRegister = (typeof PLAIN_REGISTERS)[number];
 
 /**
@@ -121,6 +135,13 @@ export interface CpuState {
   cr3: bigint;
   cr4: bigint;
   efer: bigint;
+  /** Debug registers: DR0-DR3 as written, DR6 and DR7 with their fixed bits as the CPU reads them. */
+  dr0: bigint;
+  dr1: bigint;
+  dr2: bigint;
+  dr3: bigint;
+  dr6: bigint;
+  dr7: bigint;
   /** Other MSRs by number (EFER lives in `efer`, not here). */
   msr: Map<number, bigint>;
   seg: Record<SegmentRegister, Segment>;
@@ -129,6 +150,17 @@ export interface CpuState {
   gdtr: DescriptorTableRegister;
   idtr: DescriptorTableRegister;
 }
+
+/**
+ * The debug registers the state holds: the four breakpoint addresses, the status register DR6 and the
+ * control register DR7 (SDM vol. 3B, 19.2). DR4 and DR5 are not registers of their own: with CR4.DE
+ * clear they are DR6 and DR7 under another number, with it set a move to or from them is #UD.
+ */
+export const DEBUG_REGISTERS = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'] as const;
+export type DebugRegister = (typeof DEBUG_REGISTERS)[number];
+/** The breakpoint-address registers (no named bits). */
+export const BREAKPOINT_REGISTERS = ['dr0', 'dr1', 'dr2', 'dr3'] as const;
+export type BreakpointRegister = (typeof BREAKPOINT_REGISTERS)[number];
 
 /** The operating mode, derived from CR0.PE, EFER.LMA and CS.L (never stored). */
 export type CpuMode = 'real' | 'protected' | 'compatibility' | '64-bit';

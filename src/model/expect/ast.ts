@@ -6,6 +6,7 @@ import {
   ACCESS_RIGHTS_FIELDS,
   SEGMENT_CACHE_FIELDS,
   type AccessRightsField,
+  type BreakpointRegister,
   type Gpr,
   type SegmentCacheField,
   type SegmentName,
@@ -26,7 +27,9 @@ export type ItemRef =
   | { kind: 'gpr'; name: Gpr }
   | { kind: 'rip' }
   | { kind: 'cr2' }
-  /** cr0, cr3, cr4, efer, rflags, optionally one named bit/field of it. */
+  /** dr0-dr3, the breakpoint addresses (no named bits). */
+  | { kind: 'dr'; name: BreakpointRegister }
+  /** cr0, cr3, cr4, efer, rflags, dr6, dr7, optionally one named bit/field of it. */
   | { kind: 'bits'; reg: BitRegister; bit?: string }
   | { kind: 'msr'; index: Expr }
   | { kind: 'seg'; seg: SegmentName; field: SegmentField }

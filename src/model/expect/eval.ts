@@ -180,6 +180,8 @@ class Evaluator {
       case 'rip':
       case 'cr2':
         return item.kind;
+      case 'dr':
+        return item.name;
       case 'bits':
         return item.bit ? `${item.reg}.${item.bit}` : item.reg;
       case 'msr':
@@ -205,6 +207,9 @@ class Evaluator {
         break;
       case 'cr2':
         v = s.cr2;
+        break;
+      case 'dr':
+        v = s[item.name];
         break;
       case 'bits': {
         const whole = s[item.reg];

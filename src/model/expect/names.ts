@@ -1,7 +1,7 @@
 // The vocabulary of the languages: which words are items, keywords, predicates, memory sizes, and
 // the did-you-mean suggestion used by every "unknown name" message.
 
-import { GPRS, SEGMENT_NAMES } from '../../x86/registers.ts';
+import { BREAKPOINT_REGISTERS, GPRS, SEGMENT_NAMES } from '../../x86/registers.ts';
 import { CONSTANTS } from '../constants.ts';
 import { BIT_REGISTERS, REGISTER_BITS } from '../../x86/bits.ts';
 import { SEGMENT_FIELDS } from './ast.ts';
@@ -12,7 +12,7 @@ export const KEYWORDS = ['in', 'unchanged', 'undefined', 'initial'] as const;
 
 /** Every word a line can start a name with, for suggestions: items with their fields and bits. */
 export function itemNames(): string[] {
-  const out: string[] = [...GPRS, 'rip', 'cr2', 'msr'];
+  const out: string[] = [...GPRS, 'rip', 'cr2', ...BREAKPOINT_REGISTERS, 'msr'];
   for (const reg of BIT_REGISTERS) {
     out.push(reg);
     for (const f of REGISTER_BITS[reg]) out.push(`${reg}.${f.name}`);
@@ -33,6 +33,7 @@ export function isReservedName(name: string): boolean {
     (BIT_REGISTERS as readonly string[]).includes(head) ||
     (SEGMENT_NAMES as readonly string[]).includes(head) ||
     ['rip', 'cr1', 'cr2', 'msr', 'gdtr', 'idtr'].includes(head) ||
+    /^dr[0-9]+$/.test(head) ||
     Object.hasOwn(CONSTANTS, name)
   );
 }

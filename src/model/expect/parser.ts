@@ -3,7 +3,14 @@
 // the text allows: items, bits, memory reads, predicates and constants; anything else is a world
 // symbol, checked against `options.symbols` when the caller knows them.
 
-import { GPRS, SEGMENT_NAMES, type Gpr, type SegmentName } from '../../x86/registers.ts';
+import {
+  BREAKPOINT_REGISTERS,
+  GPRS,
+  SEGMENT_NAMES,
+  type BreakpointRegister,
+  type Gpr,
+  type SegmentName,
+} from '../../x86/registers.ts';
 import { CONSTANTS } from '../constants.ts';
 import { BIT_REGISTERS, REGISTER_BITS, type BitRegister } from '../../x86/bits.ts';
 import {
@@ -222,6 +229,10 @@ class Parser {
       one(`${head} has no named bits`);
       return { kind: 'item', item: { kind: head }, initial, ...span };
     }
+    if ((BREAKPOINT_REGISTERS as readonly string[]).includes(head)) {
+      one(`${head} has no named bits`);
+      return { kind: 'item', item: { kind: 'dr', name: head as BreakpointRegister }, initial, ...span };
+    }
     if ((BIT_REGISTERS as readonly string[]).includes(head)) {
       const reg = head as BitRegister;
       if (parts.length === 1) return { kind: 'item', item: { kind: 'bits', reg }, initial, ...span };
@@ -236,6 +247,11 @@ class Parser {
     }
     if (/^cr[0-9]+$/.test(head))
       this.fail(t, `${head} is not a control register the contract models (cr0, cr2, cr3, cr4)`);
+    if (/^dr[0-9]+$/.test(head))
+      this.fail(
+        t,
+        `${head} is not a debug register the contract models (dr0, dr1, dr2, dr3, dr6, dr7; DR4 and DR5 are DR6 and DR7 under another number)`,
+      );
     if ((SEGMENT_NAMES as readonly string[]).includes(head)) {
       const fields: readonly string[] = SEGMENT_FIELDS;
       const field = parts.slice(1).join('.');

@@ -38,6 +38,7 @@ import { raise } from './deliver.ts';
 import { Fault, Halt, VECTOR_NAMES } from './fault.ts';
 import { ARITH, CS, Machine, RF, addrToBig } from './machine.ts';
 import { StepDiff, TraceBuffer } from './trace.ts';
+import { execBreakpoints } from './ops/debug.ts';
 import { hex } from '../../x86/hex.ts';
 
 function vectorText(v: number, code?: number): string {
@@ -85,6 +86,7 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
   const m = new Machine(mem, world.state);
   m.io = new PortLog(world.portInValue);
   m.cpuid = world.cpuid ?? [];
+  m.execBreakpoints = execBreakpoints(m);
   try {
     for (const img of world.image) mem.write(img.addr, img.bytes);
   } catch (e) {
@@ -120,6 +122,15 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
         const lin = linearRip(m);
         if (hasUntil && until.has(lin)) {
           stop = { reason: 'until', rip: addrToBig(rip), message: `reached ${hex(lin)}` };
+          break;
+        }
+        if (m.execBreakpoints?.has(lin) && !(m.flags & RF)) {
+          const n = m.execBreakpoints.get(lin)!;
+          stop = {
+            reason: 'unsupported',
+            rip: addrToBig(rip),
+            message: `DR7 arms instruction breakpoint ${n} at ${hex(lin)}, reached here: the #DB it raises is not modelled`,
+          };
           break;
         }
         const insn = fetchInsn(m, lin, rip, tracing);

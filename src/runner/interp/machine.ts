@@ -84,6 +84,12 @@ export class Machine {
   cr3: bigint;
   cr4: bigint;
   efer: bigint;
+  /** DR0-DR3, the breakpoint addresses. */
+  readonly dr: bigint[];
+  dr6: bigint;
+  dr7: bigint;
+  /** The instruction breakpoints DR7 arms (see ops/debug.ts), undefined when none is. */
+  execBreakpoints: Map<number, number> | undefined;
   readonly msr: Map<number, bigint>;
   readonly seg: Segment[];
   readonly sbLo = new Uint32Array(6);
@@ -158,6 +164,9 @@ export class Machine {
     this.cr3 = state.cr3;
     this.cr4 = state.cr4;
     this.efer = state.efer;
+    this.dr = [state.dr0, state.dr1, state.dr2, state.dr3];
+    this.dr6 = state.dr6;
+    this.dr7 = state.dr7;
     this.msr = new Map(state.msr);
     this.seg = SEG_NAMES.map((n) => ({ ...state.seg[n] }));
     this.seg.forEach((_, i) => this.syncSegBase(i));
@@ -725,6 +734,12 @@ export class Machine {
       cr3: this.cr3,
       cr4: this.cr4,
       efer: this.efer,
+      dr0: this.dr[0]!,
+      dr1: this.dr[1]!,
+      dr2: this.dr[2]!,
+      dr3: this.dr[3]!,
+      dr6: this.dr6,
+      dr7: this.dr7,
       msr: new Map(this.msr),
       seg,
       ldtr: { ...this.ldtr },

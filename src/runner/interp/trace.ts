@@ -22,6 +22,8 @@ export class StepDiff {
   private cr3 = 0n;
   private cr4 = 0n;
   private efer = 0n;
+  /** DR0-DR3, DR6, DR7. */
+  private readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
   /** MSRs as flat [number, value] pairs, in the Map's order (a handful at most). */
   private msr: (number | bigint)[] = [];
   /** selector, limit, attributes per segment (numbers); bases separately (bigint). */
@@ -42,6 +44,9 @@ export class StepDiff {
     this.cr3 = m.cr3;
     this.cr4 = m.cr4;
     this.efer = m.efer;
+    for (let n = 0; n < 4; n++) this.dr[n] = m.dr[n]!;
+    this.dr[4] = m.dr6;
+    this.dr[5] = m.dr7;
     if (m.msr.size || this.msr.length) {
       this.msr = [];
       for (const [n, v] of m.msr) this.msr.push(n, v);
@@ -72,6 +77,9 @@ export class StepDiff {
     if (m.cr3 !== this.cr3) out.cr3 = m.cr3;
     if (m.cr4 !== this.cr4) out.cr4 = m.cr4;
     if (m.efer !== this.efer) out.efer = m.efer;
+    for (let n = 0; n < 4; n++) if (m.dr[n] !== this.dr[n]) out[`dr${n}`] = m.dr[n]!;
+    if (m.dr6 !== this.dr[4]) out.dr6 = m.dr6;
+    if (m.dr7 !== this.dr[5]) out.dr7 = m.dr7;
     if (m.msr.size) {
       for (const [n, v] of m.msr) {
         const j = this.msr.indexOf(n);

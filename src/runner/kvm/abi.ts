@@ -83,6 +83,15 @@ export const kvm_sregs = koffi.struct('kvm_sregs', {
   interrupt_bitmap: koffi.array('uint64_t', 4),
 });
 
+/** struct kvm_debugregs (KVM_CAP_DEBUGREGS): DR0-DR3, DR6, DR7; flags must be zero. */
+export const kvm_debugregs = koffi.struct('kvm_debugregs', {
+  db: koffi.array('uint64_t', 4),
+  dr6: 'uint64_t',
+  dr7: 'uint64_t',
+  flags: 'uint64_t',
+  reserved: koffi.array('uint64_t', 9),
+});
+
 export const kvm_userspace_memory_region = koffi.struct('kvm_userspace_memory_region', {
   slot: 'uint32_t',
   flags: 'uint32_t',
@@ -140,6 +149,7 @@ export const sizes = {
   segment: koffi.sizeof(kvm_segment),
   dtable: koffi.sizeof(kvm_dtable),
   sregs: koffi.sizeof(kvm_sregs),
+  debugregs: koffi.sizeof(kvm_debugregs),
   memoryRegion: koffi.sizeof(kvm_userspace_memory_region),
   cpuid2: koffi.sizeof(kvm_cpuid2),
   cpuidEntry2: koffi.sizeof(kvm_cpuid_entry2),
@@ -167,6 +177,8 @@ export const ioctls = {
   KVM_GET_MSRS: IOWR(0x88, sizes.msrs),
   KVM_SET_MSRS: IOW(0x89, sizes.msrs),
   KVM_SET_CPUID2: IOW(0x90, sizes.cpuid2),
+  KVM_GET_DEBUGREGS: IOR(0xa1, sizes.debugregs),
+  KVM_SET_DEBUGREGS: IOW(0xa2, sizes.debugregs),
 } as const;
 
 export const KVM_API_VERSION = 12;

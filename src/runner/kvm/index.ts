@@ -30,7 +30,14 @@ import {
   type Stop,
   type World,
 } from '../types.ts';
-import { GPRS, SEGMENT_REGISTERS, type CpuState, type Segment } from '../../x86/registers.ts';
+import {
+  BREAKPOINT_REGISTERS,
+  GPRS,
+  SEGMENT_REGISTERS,
+  type CpuState,
+  type DebugRegister,
+  type Segment,
+} from '../../x86/registers.ts';
 import {
   EXIT,
   EXIT_IO_IN,
@@ -38,6 +45,7 @@ import {
   RUN_EXIT_UNION,
   ioctls,
   kvm_cpuid_entry2,
+  kvm_debugregs,
   kvm_dtable,
   kvm_regs,
   kvm_run_head,
@@ -174,6 +182,7 @@ class KvmRun {
     this.setCpuid();
     this.setSregs(this.world.state);
     this.setRegs(this.world.state);
+    this.setDebugRegs(this.world.state);
     this.setMsrs(this.world.state.msr);
   }
 
@@ -294,6 +303,31 @@ class KvmRun {
     d.setBigUint64(off(S, 'efer'), s.efer, true);
     for (let i = 0; i < 4; i++) d.setBigUint64(off(S, 'interrupt_bitmap') + 8 * i, 0n, true);
     this.sys(this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_SREGS, buf), 'KVM_SET_SREGS');
+  }
+
+  /** DR0-DR3, DR6 and DR7 through KVM_SET_DEBUGREGS (KVM_CAP_DEBUGREGS, in every kernel since 2.6.35). */
+  private setDebugRegs(s: CpuState): void {
+    const buf = new Uint8Array(sizes.debugregs);
+    const d = new DataView(buf.buffer);
+    BREAKPOINT_REGISTERS.forEach((r, i) => d.setBigUint64(off(kvm_debugregs, 'db') + 8 * i, s[r], true));
+    d.setBigUint64(off(kvm_debugregs, 'dr6'), s.dr6, true);
+    d.setBigUint64(off(kvm_debugregs, 'dr7'), s.dr7, true);
+    this.sys(this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_DEBUGREGS, buf), 'KVM_SET_DEBUGREGS');
+  }
+
+  private readDebugRegs(): Pick<CpuState, DebugRegister> {
+    const buf = new Uint8Array(sizes.debugregs);
+    this.sys(this.libc.ioctlPtr(this.vcpu, ioctls.KVM_GET_DEBUGREGS, buf), 'KVM_GET_DEBUGREGS');
+    const d = new DataView(buf.buffer);
+    const db = (i: number) => d.getBigUint64(off(kvm_debugregs, 'db') + 8 * i, true);
+    return {
+      dr0: db(0),
+      dr1: db(1),
+      dr2: db(2),
+      dr3: db(3),
+      dr6: d.getBigUint64(off(kvm_debugregs, 'dr6'), true),
+      dr7: d.getBigUint64(off(kvm_debugregs, 'dr7'), true),
+    };
   }
 
   private setRegs(s: CpuState): void {
@@ -467,6 +501,7 @@ class KvmRun {
       cr3: s.getBigUint64(off(S, 'cr3'), true),
       cr4: s.getBigUint64(off(S, 'cr4'), true),
       efer: s.getBigUint64(off(S, 'efer'), true),
+      ...this.readDebugRegs(),
       msr,
       seg,
       ldtr: readSegment(s, off(S, 'ldt')),

@@ -3,7 +3,20 @@
 // never silently dropped. docs/guides/engines.md carries the same list; test/unicorn-gaps.test.ts shows
 // each behaviour on a small program.
 
-import { CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR4_PAE, EFER_LMA, EFER_NXE, EFER_SCE } from '../../x86/bits.ts';
+import {
+  CR0_CD,
+  CR0_NW,
+  CR0_PE,
+  CR0_PG,
+  CR4_PAE,
+  DR6_INIT,
+  DR6_WRITABLE,
+  DR7_INIT,
+  DR7_WRITABLE,
+  EFER_LMA,
+  EFER_NXE,
+  EFER_SCE,
+} from '../../x86/bits.ts';
 import { missingAccessedBits } from '../accessed-bits.ts';
 import { translate } from '../paging.ts';
 import type { RunResult, World } from '../types.ts';
@@ -39,6 +52,26 @@ function isMovToCr(c: GapCase, rip: bigint): boolean {
   }
 }
 
+/** A move to a debug register (0f 23 /r, optional REX) at `rip` in the world's code. */
+function isMovToDr(c: GapCase, rip: bigint): boolean {
+  const mem = c.reference?.memory ?? c.unicorn.memory;
+  try {
+    const b = mem.read(rip, 3);
+    const i = b[0]! >= 0x40 && b[0]! <= 0x4f ? 1 : 0;
+    return b[i] === 0x0f && b[i + 1] === 0x23;
+  } catch {
+    return false;
+  }
+}
+
+/** DR6/DR7 values no CPU reads back: reserved bits not as the SDM fixes them (DR7 bit 11 aside, RTM). */
+function invalidDebugState(r: RunResult): string | undefined {
+  const { dr6, dr7 } = r.state;
+  if ((dr6 & ~DR6_WRITABLE) !== DR6_INIT) return `DR6 0x${dr6.toString(16)}`;
+  if ((dr7 & ~DR7_WRITABLE & ~0x800n) !== DR7_INIT) return `DR7 0x${dr7.toString(16)}`;
+  return undefined;
+}
+
 /** CR0 bits that are reserved in 31:0: a CPU ignores writes to them (they keep reading as 0). */
 const CR0_RESERVED_LOW = 0x1ffaffc0n;
 
@@ -53,6 +86,29 @@ function invalidControlState(r: RunResult): string | undefined {
 }
 
 export const UNICORN_GAPS: readonly UnicornGap[] = [
+  // First: its engine-limit stop is specific, and other gaps (efer-nxe-sce) match whole worlds.
+  {
+    id: 'debug-registers',
+    description:
+      'debug registers are plain storage: DR6 and DR7 keep reserved bits as written (and bits 63:32 without ' +
+      'a #GP), DR7.GD never raises #DB, armed breakpoints never fire, and a guest move to a debug register ' +
+      'that leaves a breakpoint armed crashes unicorn (SIGSEGV), so the engine stops before it',
+    classify(c) {
+      const s = c.unicorn.stop;
+      if (s.reason === 'engine-limit' && s.message.includes('arming a breakpoint')) return s.message;
+      const bad = invalidDebugState(c.unicorn);
+      if (bad) return `unicorn ended with ${bad}, which no CPU reads back`;
+      const ref = c.reference;
+      if (!ref || ref.stop.reason === s.reason) return undefined;
+      if (ref.stop.vector === 1) return `the reference raised #DB at 0x${ref.stop.rip.toString(16)}`;
+      if (ref.stop.vector === 13 && isMovToDr(c, ref.stop.rip))
+        return `the reference raised #GP at the debug-register write at 0x${ref.stop.rip.toString(16)}`;
+      const armed = (c.world.state.dr7 | ref.state.dr7) & 0xffn;
+      if (armed !== 0n && ref.stop.reason !== 'hlt')
+        return `DR7 arms a breakpoint (L/G bits 0x${armed.toString(16)}) and the reference stopped (${ref.stop.reason}) where unicorn did not`;
+      return undefined;
+    },
+  },
   {
     id: 'cr-write-no-gp',
     description:

@@ -9,7 +9,7 @@ import type { TypeObject } from 'koffi';
 import { SparseMemory, PAGE_SIZE } from '../memory.ts';
 import { PortLog } from '../ports.ts';
 import { translate } from '../paging.ts';
-import { CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
+import { CR4_DE, CR4_PAE, EFER_LMA } from '../../x86/bits.ts';
 import { hex } from '../../x86/hex.ts';
 import { MSR_EFER } from '../../x86/msr.ts';
 import {
@@ -22,7 +22,9 @@ import {
   type World,
 } from '../types.ts';
 import {
+  DEBUG_REGISTERS,
   GPRS,
+  GPRS_BY_ENCODING,
   SEGMENT_REGISTERS,
   type CpuState,
   type Segment,
@@ -35,6 +37,7 @@ import {
   MMR,
   MSR_STRUCT,
   UC_ARCH_X86,
+  UC_DR,
   UC_ERR,
   UC_GPR,
   UC_HOOK,
@@ -242,6 +245,7 @@ class UnicornRun {
     this.writeReg(UC_REG.cr3, s.cr3);
     this.writeReg(UC_REG.cr0, s.cr0);
     this.writeReg(UC_REG.cr2, s.cr2);
+    for (const r of DEBUG_REGISTERS) this.writeReg(UC_DR[r], s[r]);
     this.writeMmr(UC_REG.gdtr, s.gdtr.base, s.gdtr.limit);
     this.writeMmr(UC_REG.idtr, s.idtr.base, s.idtr.limit);
     for (const [msr, value] of s.msr) this.writeMsr(msr, value);
@@ -306,6 +310,24 @@ class UnicornRun {
         },
         address,
         address,
+      );
+    }
+    // Unicorn 2.0.1 crashes the process (SIGSEGV) when a guest move to a debug register leaves DR7
+    // arming a breakpoint (its breakpoint insertion, found by test/unicorn-gaps.test.ts): when the
+    // world holds such a move (bytes 0f 23), every instruction is checked and the run stops before it.
+    if (this.world.image.some((i) => hasMovToDr(i.bytes))) {
+      this.hook(
+        UC_HOOK.CODE,
+        protos.code,
+        (_uc: unknown, addr: number | bigint) => {
+          if (this.stop) return;
+          const why = this.armingDebugMove(BigInt(addr));
+          if (!why) return;
+          this.stop = this.limitStop(BigInt(addr), why);
+          this.lib.uc_emu_stop(this.uc);
+        },
+        1n,
+        0n,
       );
     }
     // The last block entered: after `hlt` (which ends a block) RIP is that block's end.
@@ -425,6 +447,26 @@ class UnicornRun {
     };
   }
 
+  /**
+   * When the instruction at `rip` is a move to DR0-DR5 or DR7 after which DR7 arms a breakpoint, why
+   * unicorn cannot run it; else undefined.
+   */
+  private armingDebugMove(rip: bigint): string | undefined {
+    const b = this.readBytes(rip, 4);
+    if (!b) return undefined;
+    const rex = b[0]! >= 0x40 && b[0]! <= 0x4f ? b[0]! : 0;
+    const at = rex ? 1 : 0;
+    if (b[at] !== 0x0f || b[at + 1] !== 0x23) return undefined;
+    const modrm = b[at + 2]!;
+    const n = ((modrm >> 3) & 7) | (rex & 4 ? 8 : 0);
+    const source = GPRS_BY_ENCODING[(modrm & 7) | (rex & 1 ? 8 : 0)]!;
+    const de = (this.readReg(UC_REG.cr4) & CR4_DE) !== 0n;
+    const toDr7 = n === 7 || (n === 5 && !de);
+    const dr7 = toDr7 ? this.readReg(UC_GPR[source]) : this.readReg(UC_DR.dr7);
+    if (n > 7 || (n !== 7 && n !== 5 && n > 3) || (dr7 & 0xffn) === 0n) return undefined;
+    return `a mov to dr${n} leaves DR7 0x${(dr7 & 0xffff_ffffn).toString(16)} arming a breakpoint, which crashes unicorn 2.0.1 (SIGSEGV): not run`;
+  }
+
   private endsInHlt(rip: bigint): boolean {
     const b = this.lastBlock;
     if (!b || b.address + BigInt(b.size) !== rip || this.byteAt(rip - 1n) !== 0xf4) return false;
@@ -514,6 +556,12 @@ class UnicornRun {
       cr3,
       cr4,
       efer,
+      dr0: this.readReg(UC_DR.dr0),
+      dr1: this.readReg(UC_DR.dr1),
+      dr2: this.readReg(UC_DR.dr2),
+      dr3: this.readReg(UC_DR.dr3),
+      dr6: this.readReg(UC_DR.dr6),
+      dr7: this.readReg(UC_DR.dr7),
       msr,
       seg,
       ldtr: { ...this.world.state.ldtr, selector: Number(this.readMmr(UC_REG.ldtr).selector) },
@@ -660,4 +708,11 @@ function u64(v: bigint): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
   return b;
+}
+
+/** Whether `bytes` hold 0f 23 (the opcode of a move to a debug register) anywhere. */
+function hasMovToDr(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(0x0f); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(0x0f, i + 1))
+    if (bytes[i + 1] === 0x23) return true;
+  return false;
 }

@@ -2,7 +2,7 @@
 // They live in code because machines that run the tests have the library but not its headers.
 // The x86 register enum has gaps (UC_X86_REG_ES = EIP + 2, RSI = RIP + 2 ...), so every id is explicit.
 
-import type { Gpr, SegmentRegister } from '../../x86/registers.ts';
+import type { DebugRegister, Gpr, SegmentRegister } from '../../x86/registers.ts';
 
 export const UC_ARCH_X86 = 4;
 export const UC_MODE_64 = 8;
@@ -67,6 +67,9 @@ export const UC_REG = {
   /** Takes a uc_x86_msr { uint32 rid; uint64 value } (16 bytes, value at 8). */
   msr: 248,
 } as const;
+
+/** UC_X86_REG_DR0 = UC_X86_REG_CR8 + 8 = 66, then DR1..DR7 in order (DR4 and DR5 are 70 and 71). */
+export const UC_DR: Record<DebugRegister, number> = { dr0: 66, dr1: 67, dr2: 68, dr3: 69, dr6: 72, dr7: 73 };
 
 /** uc_x86_mmr: { uint16 selector; uint64 base; uint32 limit; uint32 flags } = 24 bytes. */
 export const MMR = { size: 24, selector: 0, base: 8, limit: 16, flags: 20 } as const;

@@ -112,7 +112,7 @@ export function bothShutDown(a: RunResult, b: RunResult): boolean {
 
 /**
  * The first difference on everything a system-level case can change: the common items above, then
- * CR0/CR2/CR3/CR4/EFER, segment selectors (and, with `caches`, their hidden parts), GDTR, IDTR and the
+ * CR0/CR2/CR3/CR4/EFER, DR0-DR3/DR6/DR7, segment selectors (and, with `caches`, their hidden parts), GDTR, IDTR and the
  * port I/O events. A vector or error code one engine does not report (KVM's triple fault) is skipped;
  * after a triple fault on both sides RFLAGS.RF and CR2 are not compared.
  */
@@ -125,7 +125,7 @@ export function firstSystemDifference(
   const shutdown = bothShutDown(a, b);
   const rest = firstDifference(a, b, shutdown ? undefinedFlags | RFLAGS_RF : undefinedFlags);
   if (rest) return rest;
-  for (const k of ['cr0', 'cr2', 'cr3', 'cr4', 'efer'] as const)
+  for (const k of ['cr0', 'cr2', 'cr3', 'cr4', 'efer', 'dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'] as const)
     if (!(shutdown && k === 'cr2') && a.state[k] !== b.state[k])
       return { item: k, a: hex(a.state[k]), b: hex(b.state[k]) };
   for (const s of ['cs', 'ds', 'es', 'fs', 'gs', 'ss'] as const) {

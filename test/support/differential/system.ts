@@ -760,6 +760,89 @@ export const SYSTEM_CASES: SystemCase[] = [
     source:
       'movabs $0x8000000000000000, %rax\nmovabs $0x100000005, %rbx\nmovabs $0xffffffff00000009, %rcx\nhlt',
   },
+  {
+    id: 'dr-moves',
+    title: 'DR0-DR3 hold 64 bits; DR7 keeps LE/GE; DR4/DR5 are DR6/DR7 while CR4.DE=0',
+    source: [
+      'movabs $0x123456789abcdef0, %rax',
+      'mov %rax, %dr0',
+      'not %rax',
+      'mov %rax, %dr1',
+      'movabs $0xffff800000001000, %rax',
+      'mov %rax, %dr2',
+      'mov $0x300000, %eax',
+      'mov %rax, %dr3',
+      'mov $0x700, %eax',
+      'mov %rax, %dr7',
+      'mov %dr0, %r8',
+      'mov %dr1, %r9',
+      'mov %dr2, %r10',
+      'mov %dr3, %r11',
+      'mov %dr7, %r12',
+      'mov %dr4, %r13',
+      'mov %dr5, %r14',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'dr-fixed-bits',
+    title:
+      'DR6 and DR7 read their reserved bits as fixed (DR7 bit 12 ignored, breakpoints on untouched data)',
+    source: [
+      'mov $0xffffffff, %eax',
+      'mov %rax, %dr6',
+      'mov %dr6, %r8',
+      'xor %eax, %eax',
+      'mov %rax, %dr4',
+      'mov %dr6, %r9',
+      'mov $0x200100, %eax',
+      'mov %rax, %dr0',
+      'mov %rax, %dr1',
+      'mov %rax, %dr2',
+      'mov %rax, %dr3',
+      'mov $0x555513ff, %eax',
+      'mov %rax, %dr7',
+      'mov %dr7, %r10',
+      'hlt',
+    ].join('\n'),
+  },
+  {
+    id: 'dr-world-state',
+    title: "the world's debug registers reach the CPU and come back (an armed breakpoint never reached)",
+    world: (w) => {
+      w.state.dr0 = 0x30_0000n;
+      w.state.dr1 = 0x1234n;
+      w.state.dr6 = 0xffff_4ff1n;
+      w.state.dr7 = 0x401n;
+    },
+    source: 'mov %dr0, %r8\nmov %dr1, %r9\nmov %dr6, %r10\nmov %dr7, %r11\nhlt',
+  },
+  {
+    id: 'gp-dr7-high-bits',
+    title: 'mov to DR7 with a bit of 63:32 set: #GP(0)',
+    fault: true,
+    source: 'movabs $0x100000000, %rax\ncmp %eax, %eax\nmov %rax, %dr7\nhlt',
+  },
+  {
+    id: 'gp-dr6-high-bits',
+    title: 'mov to DR6 with a bit of 63:32 set: #GP(0)',
+    fault: true,
+    source: 'movabs $0x100000000, %rax\ncmp %eax, %eax\nmov %rax, %dr6\nhlt',
+  },
+  {
+    id: 'ud-dr4-with-cr4-de',
+    title: 'mov from DR4 with CR4.DE=1: #UD',
+    fault: true,
+    source: 'mov %cr4, %rax\nor $8, %rax\nmov %rax, %cr4\ncmp %eax, %eax\nmov %dr4, %rbx\nhlt',
+  },
+  {
+    id: 'db-dr7-general-detect',
+    title: 'DR7.GD set: the next debug-register move raises #DB, sets DR6.BD and clears GD',
+    // No IDT variant: the RF bit of the pushed RFLAGS differs. The SDM sets RF for every fault-class
+    // exception but an instruction breakpoint (the interpreter does); KVM, which emulates general
+    // detect itself, delivers the #DB without RF.
+    source: 'mov $0x2400, %eax\nmov %rax, %dr7\nmov %dr7, %rbx\nhlt',
+  },
 ];
 
 export interface BuiltCase {

@@ -22,6 +22,7 @@ import {
 } from '../../../x86/msr.ts';
 import { Fault, Halt, NP, SS as SS_VEC, UD, gp } from '../fault.ts';
 import { IMM, type Insn, MEM, OTHER, type OpFn } from '../insn.ts';
+import { isDebugRegister, movDebug } from './debug.ts';
 import { CS, DS, ES, FS, GS, type Machine, RF, SEG_NAMES, SS, addrToBig, toBig } from '../machine.ts';
 
 /** EFER bits a write may set: SCE, LME, LMA (ignored), NXE. */
@@ -345,6 +346,8 @@ export const movSystem: OpFn = (m, i) => {
     m.write(d, sel, 0);
     return;
   }
+  if ((d.k === OTHER && isDebugRegister(d.r)) || (s.k === OTHER && isDebugRegister(s.r)))
+    return movDebug(m, i);
   const width = m.bits === 64 ? 64 : 32;
   if (d.k === OTHER) {
     const n = crIndex(d.r);
