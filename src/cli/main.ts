@@ -10,6 +10,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'check clause IDs against the lock and the spec structure',
     load: () => import('./lint.ts'),
   },
+  check: {
+    summary: "run a relocation object (.o or .S) against its stage's clauses",
+    load: () => import('./check.ts'),
+  },
   cite: { summary: 'print a clause for quoting (text, level, source)', load: () => import('./cite.ts') },
 };
 

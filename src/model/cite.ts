@@ -184,13 +184,27 @@ export function toAscii(s: string): string {
 }
 
 /**
+ * A clause named at a spec version, `ID@version`: how the site, `cite`, `check` and review mails name
+ * one edition of a clause. parseCitation reads it back.
+ */
+export function clauseCitation(id: string, version: string): string {
+  return `${id}@${version}`;
+}
+
+/** `ID` or `ID@version` -> its parts (the version absent when not written). */
+export function parseCitation(text: string): { id: string; version?: string } {
+  const at = text.indexOf('@');
+  return at < 0 ? { id: text } : { id: text.slice(0, at), version: text.slice(at + 1) };
+}
+
+/**
  * The header fields of a citation, each kept whole on one line: `ID@version (LEVEL),`, `hash XXXXXXXX,`
  * and the document. Most identifying first: when the header wraps, the first line still names the
  * clause, the version and the content it quotes.
  */
 export function citationHeader(c: Pick<CitationSource, 'id' | 'level' | 'version' | 'hash'>): string[] {
   return [
-    `${c.id}@${c.version} (${levelLabel(c.level)}),`,
+    `${clauseCitation(c.id, c.version)} (${levelLabel(c.level)}),`,
     `hash ${shortHash(c.hash)},`,
     'kexec handoff contract',
   ];
