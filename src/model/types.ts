@@ -124,6 +124,8 @@ export interface ExampleRun {
   ok: boolean;
   /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
   notComparable?: string;
+  /** Wall-clock seconds this invocation spent running it (every seed); 0 when the result came from the cache. */
+  seconds?: number;
 }
 
 /** Everything the plugin learned from one spec file. */
