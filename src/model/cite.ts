@@ -274,3 +274,34 @@ export interface ClauseEdition {
 export function citedEdition<E extends ClauseEdition>(edition: E, newestRelease?: E): E {
   return newestRelease && newestRelease.hash === edition.hash ? newestRelease : edition;
 }
+
+/** A clause ID found in free text (a patch, a review mail), with the version it was cited at. */
+export interface FoundCitation {
+  id: string;
+  /** As written after `@`, when it was. */
+  version?: string;
+  /** 1-based line and column of the ID in the text. */
+  line: number;
+  column: number;
+}
+
+/** Dotted lower-case words, `k2p.gpr.cleared`, optionally `@1.0`; a sentence's final dot is not part of it. */
+const CITED_ID = /(?<![\w.@/-])([a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)(?:@([A-Za-z0-9][A-Za-z0-9.+-]*))?/g;
+
+/**
+ * Every clause ID in `text` whose first part is one of `prefixes` (the stage ids and the first parts
+ * of known IDs: that keeps file names and host names out, while an unknown ID of a known stage is
+ * still found), in order of appearance. A version's trailing dots are punctuation, not version.
+ */
+export function findCitations(text: string, prefixes: ReadonlySet<string>): FoundCitation[] {
+  const out: FoundCitation[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    for (const m of line.matchAll(CITED_ID)) {
+      const id = m[1]!;
+      if (!prefixes.has(id.slice(0, id.indexOf('.')))) continue;
+      const version = m[2]?.replace(/[.+-]+$/, '');
+      out.push({ id, ...(version ? { version } : {}), line: i + 1, column: m.index + 1 });
+    }
+  });
+  return out;
+}
