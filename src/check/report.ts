@@ -28,6 +28,10 @@ export function annotationPlace(
 const describeLoc = (loc: CodeLocation) =>
   `${loc.symbol ? `${loc.symbol} (${loc.addr})` : loc.addr}${loc.text ? `: ${loc.text}` : ''}`;
 
+/** `file.S:42: identity_mapped+0x4f (0x10008e): retq`, without the place when there is no line. */
+const where = (loc: CodeLocation) =>
+  `${loc.file !== undefined && loc.line !== undefined ? `${loc.file}:${loc.line}: ` : ''}${describeLoc(loc)}`;
+
 export interface CheckSummary {
   held: number;
   failed: number;
@@ -79,7 +83,7 @@ export function explainVerdict(v: ObjectVerdict, c: ObjectCheck): string {
     if (a.seed !== undefined && c.seeds.length > 1)
       lines.push(`    seed:     ${a.seed} (of ${c.seeds.join(', ')})`);
   }
-  if (v.at) lines.push(`  at ${at}: ${describeLoc(v.at)} (${v.at.why})`);
+  if (v.at) lines.push(`  at ${where(v.at)} (${v.at.why})`);
   return lines.join('\n');
 }
 
@@ -109,7 +113,7 @@ export function formatCheckText(c: ObjectCheck): string {
   const out = [
     `${c.file}: ${c.impl.id} (${c.impl.title}; ${c.impl.chosenBy === 'option' ? 'chosen by --impl' : 'recognised by its symbols'})`,
     `  stage ${c.stage.id} (${c.stage.place.file}:${c.stage.place.line}), engine ${c.engine}, ${c.seeds.length === 1 ? 'seed' : 'seeds'} ${c.seeds.join(', ')}`,
-    `  entry ${placeOf(c.entry, c.file)}: ${describeLoc(c.entry)}${c.lineInfo ? '' : ' (no DWARF line info: build with -g for source lines)'}`,
+    `  entry ${where(c.entry)}${c.lineInfo ? '' : ' (no DWARF line info: build with -g for source lines)'}`,
     '',
   ];
   for (const v of c.verdicts) {
