@@ -11,6 +11,7 @@ import { ADAPTERS } from '../check/adapters/index.ts';
 import { checkObject } from '../check/check.ts';
 import { checkAnnotations, checkSummaryLine, formatCheckJunit, formatCheckText } from '../check/report.ts';
 import { loadSpec } from '../markdown/load.ts';
+import { readLock } from '../markdown/lock.ts';
 import { formatMessage, isError } from '../markdown/messages.ts';
 import { jsonReport } from '../model/json-report.ts';
 import { ToolMissingError } from '../runner/assemble.ts';
@@ -166,11 +167,9 @@ async function citedVersions(specDir: string): Promise<(c: { id: string; hash: s
   const root = projectRootOf(specDir);
   const env = siteEnv(root);
   const release = newestRelease(root);
-  const released = new Map<string, string>();
-  if (release)
-    for (const f of (await loadSpec(release.dir)).files)
-      for (const c of f.clauses) released.set(c.id, c.hash);
-  return (c) => (release && released.get(c.id) === c.hash ? release.version : env.specVersion);
+  // The release's lock holds each clause's hash as released: no need to parse the released spec.
+  const released = release ? (await readLock(path.join(release.dir, 'clauses.lock.json'))).clauses : {};
+  return (c) => (release && released[c.id]?.hash === c.hash ? release.version : env.specVersion);
 }
 
 /** The object: read as it is, or built from a .S with the preprocessor and the assembler. */
