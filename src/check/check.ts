@@ -187,7 +187,9 @@ function verdictOf(
     const run = runs.find((x) => x.seed === r.seed) ?? runs[0]!;
     return [culprit(evalIn(a.parsed, run).reads, trace, locate, outcome)];
   });
-  v.at = places.find((p) => p.why.startsWith('last wrote') && p.addr !== trace.at(-1)?.rip) ?? places[0]!;
+  v.at =
+    places.find((p) => p.why.startsWith('last wrote') && !p.why.endsWith('handing over control')) ??
+    places[0]!;
   return v;
 }
 
@@ -205,7 +207,10 @@ function culprit(
   for (let i = trace.length - 1; i >= 0; i--) {
     const row = trace[i]!;
     for (const name of names) {
-      if (wrote(row, name)) return { ...locate(BigInt(row.rip)), text: row.text, why: `last wrote ${name}` };
+      if (wrote(row, name)) {
+        const handover = i === trace.length - 1 ? ', handing over control' : '';
+        return { ...locate(BigInt(row.rip)), text: row.text, why: `last wrote ${name}${handover}` };
+      }
     }
   }
   const last = trace[trace.length - 1];
