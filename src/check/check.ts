@@ -11,7 +11,7 @@ import { evalIn, runWorlds, TRACE_KEEP, type Outcome, type SeedRun } from '../ha
 import { prepareGiven, type StageGiven } from '../harness/stage.ts';
 import { getEngine } from '../runner/engines.ts';
 import { nearestLine, type LinkedObject, type RelObject } from '../runner/object/index.ts';
-import type { EngineName } from '../runner/types.ts';
+import type { EngineName, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import { hex } from '../x86/hex.ts';
 import { AdapterError } from './adapter.ts';
@@ -259,7 +259,7 @@ function locator(linked: LinkedObject, trace: TraceRow[]): (addr: bigint) => Cod
 /** Seed `seed` on the interpreter with a trace, for places when the engine itself cannot trace. */
 async function traceOnInterp(
   given: StageGiven,
-  worldOf: (seed: number) => { world: import('../runner/types.ts').World; until?: bigint[] },
+  worldOf: (seed: number) => { world: World; until?: bigint[] },
   seed: number,
 ): Promise<{ trace: TraceRow[]; traceOmitted?: number }> {
   const interp = await getEngine('interp');
