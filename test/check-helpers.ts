@@ -92,3 +92,43 @@ export function lineOf(file: string, re: RegExp): number {
   if (i < 0) throw new Error(`${file}: no line matches ${re}`);
   return i + 1;
 }
+
+/** Every fixture: its stage, the adapter that recognises it, and the clauses it is written to fail. */
+export interface Case {
+  fixture: string;
+  stage: 'k2p' | 'p2k';
+  impl: string;
+  violates: string[];
+}
+
+export const CASES: Case[] = [
+  { fixture: 'linux-conforming', stage: 'k2p', impl: 'linux', violates: [] },
+  { fixture: 'linux-violating', stage: 'k2p', impl: 'linux', violates: ['k2p.stack.return-zero'] },
+  { fixture: 'linux-legacy-conforming', stage: 'k2p', impl: 'linux-legacy', violates: [] },
+  { fixture: 'linux-legacy-violating', stage: 'k2p', impl: 'linux-legacy', violates: ['k2p.gpr.cleared'] },
+  { fixture: 'linux-2.6.16-conforming', stage: 'k2p', impl: 'linux-2.6.16', violates: [] },
+  {
+    fixture: 'linux-2.6.16-violating',
+    stage: 'k2p',
+    impl: 'linux-2.6.16',
+    violates: ['k2p.stack.return-zero'],
+  },
+  { fixture: 'xen-conforming', stage: 'k2p', impl: 'xen', violates: [] },
+  {
+    fixture: 'xen-violating',
+    stage: 'k2p',
+    impl: 'xen',
+    violates: ['k2p.gpr.cleared', 'k2p.stack.return-zero'],
+  },
+  { fixture: 'freebsd-conforming', stage: 'k2p', impl: 'freebsd', violates: [] },
+  {
+    fixture: 'freebsd-violating',
+    stage: 'k2p',
+    impl: 'freebsd',
+    violates: ['k2p.cr0.bits', 'k2p.gpr.cleared', 'k2p.stack.return-zero'],
+  },
+  { fixture: 'kexec-tools-conforming', stage: 'p2k', impl: 'kexec-tools', violates: [] },
+  { fixture: 'kexec-tools-violating', stage: 'p2k', impl: 'kexec-tools', violates: ['p2k.rsi.boot-params'] },
+  { fixture: 'linux-purgatory-conforming', stage: 'p2k', impl: 'linux-purgatory', violates: [] },
+  { fixture: 'linux-purgatory-violating', stage: 'p2k', impl: 'linux-purgatory', violates: ['p2k.gdt.flat'] },
+];

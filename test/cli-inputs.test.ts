@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { progressReporter } from '../src/cli/progress.ts';
+import { buildFixture } from './check-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'kexec-contract.js');
@@ -42,6 +43,16 @@ describe('outside the checkout (as after npm link)', () => {
     expect(stdout.split('\n')[0]).toMatch(
       /^k2p\.gpr\.zero@\S+ \(MUST\), hash [0-9a-f]{8}, kexec handoff contract$/,
     );
+  });
+
+  it('check finds the spec the package ships', async () => {
+    const obj = join(outside, 'conforming.o');
+    writeFileSync(obj, buildFixture('linux-conforming'));
+    const { code, stdout, stderr } = await cli(['check', obj]);
+    expect(stderr).not.toMatch(STACK);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`stage k2p (${join(ROOT, 'spec', '02-kernel-to-purgatory.md')}:`);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe(`${obj}: 13 held, 0 failed, 11 unchecked`);
   });
 
   it('lint checks the shipped spec against its own lock', async () => {

@@ -37,6 +37,9 @@ describe('kexec-contract run --json', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const j = JSON.parse(stdout);
+    // The shared envelope (docs/reference/json-output.md): schemaVersion and kind first.
+    expect(Object.keys(j).slice(0, 3)).toEqual(['schemaVersion', 'kind', 'tool']);
+    expect(j).toMatchObject({ schemaVersion: 1, kind: 'run' });
     expect(j.stop).toMatchObject({ reason: 'hlt', rip: '0x100006' });
     const regs = [
       ...['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'],

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import runTest from '../src/cli/test.ts';
+import { SCHEMA_VERSION } from '../src/model/json-report.ts';
 import { isEngineName } from '../src/runner/engines.ts';
 
 const env = process.env.KEXEC_CONTRACT_ENGINE ?? 'interp';
@@ -55,8 +56,14 @@ describe('kexec-contract test', () => {
       /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="kexec-contract" tests="2" failures="2">/,
     );
     expect(xml).toContain(`<testsuite name="${VERDICT}" tests="2" failures="2">`);
+    expect(xml).toMatch(
+      new RegExp(
+        `<testcase classname="${VERDICT}" name="s\\.rax\\.zero \\[wrong\\]" file="${VERDICT}" line="11" time="\\d+\\.\\d{3}">`,
+      ),
+    );
+    // Both places: the clause (file/line) and the example whose code ran.
     expect(xml).toContain(
-      `<testcase classname="${VERDICT}" name="s.rax.zero [wrong]" file="${VERDICT}" line="11">`,
+      `<properties><property name="clause" value="${VERDICT}:11"/><property name="example" value="${VERDICT}:19"/></properties>`,
     );
     expect(err.join('')).toBe('0 passed, 2 failed\n');
   });
@@ -64,6 +71,7 @@ describe('kexec-contract test', () => {
   test('json: documents, runs and messages', async () => {
     expect(await runTest([SAMPLE, '--engine', engine, '--no-cache', '--format', 'json'])).toBe(0);
     const j = JSON.parse(out.join(''));
+    expect(j).toMatchObject({ schemaVersion: SCHEMA_VERSION, kind: 'test' });
     expect(j.summary).toEqual({ passed: 15, failed: 0, errors: 0, notComparable: 0 });
     expect(j.documents[0].runs.map((r: { example: string }) => r.example)).toEqual([
       'demo-good',

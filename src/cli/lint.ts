@@ -2,6 +2,8 @@
 // Checks clause IDs against spec/clauses.lock.json (see src/markdown/lock.ts) and the spec's structure
 // (IDs, levels, stages, references, expect syntax), without running anything.
 
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { unknownImplementations } from '../harness/impls.ts';
 import { loadSpec } from '../markdown/load.ts';
@@ -9,12 +11,16 @@ import { lintLock, readLock, retire, updateLock, writeLock } from '../markdown/l
 import { formatMessage, isError } from '../markdown/messages.ts';
 import { badSpecPath, defaultSpecDir, lockPathFor } from './paths.ts';
 
-const USAGE = `usage: kexec-contract lint [paths...] [--lock FILE] [--update]
+const USAGE = `usage: kexec-contract lint [paths...] [--lock FILE | --no-lock] [--update]
        kexec-contract lint --retire ID --reason TEXT [--replacement ID]
 
-Checks that every clause ID is in the lock (default: clauses.lock.json beside the first path, which
-defaults to ./spec, else the spec this package ships) with its current normative content, that no ID
-disappeared without a tombstone, and that no retired ID is reused.
+Checks that every clause ID is in the lock (default: clauses.lock.json in the first path's directory,
+or beside it for a file; the path defaults to ./spec, else the spec this package ships) with its
+current normative content, that no ID disappeared without a tombstone, and that no retired ID is
+reused. A file of a larger tree is checked against that tree's lock with the whole tree's clauses, so
+the other files' clauses do not count as disappeared; a file of your own (outside the contract's spec)
+gets its own lock beside it, or --lock FILE, or none with --no-lock.
+  --no-lock       check the structure only (IDs, levels, stages, expect syntax), not a lock
   --update        record new clauses and deliberate changes in the lock (never retires anything)
   --retire ID     turn a removed clause into a tombstone (needs --reason; --replacement names its successor)`;
 
@@ -30,6 +36,7 @@ export default async function lint(argv: string[]): Promise<number> {
         reason: { type: 'string' },
         replacement: { type: 'string' },
         lock: { type: 'string' },
+        'no-lock': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -50,6 +57,10 @@ export default async function lint(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  if (o['no-lock'] && (o.lock !== undefined || o.update || o.retire !== undefined)) {
+    console.error('kexec-contract lint: --no-lock cannot go with --lock, --update or --retire');
+    return 2;
+  }
   const lockPath = o.lock ?? lockPathFor(paths[0]!);
   const tree = await loadSpec(paths);
   if (tree.files.length === 0) {
@@ -59,6 +70,9 @@ export default async function lint(argv: string[]): Promise<number> {
     return 1;
   }
   const clauses = tree.files.flatMap((f) => f.clauses);
+  // The lock speaks for the whole tree beside it: judge disappearance (and update) with all its clauses.
+  const lockTree = o['no-lock'] ? [] : await treeOfLock(paths, lockPath);
+  const all = [...clauses, ...lockTree.filter((c) => !clauses.some((x) => x.id === c.id))];
   let lock = await readLock(lockPath);
 
   if (o.retire !== undefined) {
@@ -66,14 +80,14 @@ export default async function lint(argv: string[]): Promise<number> {
       console.error('--retire needs --reason "why the clause is retired"');
       return 2;
     }
-    const still = clauses.find((c) => c.id === o.retire);
+    const still = all.find((c) => c.id === o.retire);
     if (still) {
       console.error(
         `${still.place.file}:${still.place.line}: "${o.retire}" is still in the spec: remove it first`,
       );
       return 1;
     }
-    if (o.replacement && !clauses.some((c) => c.id === o.replacement)) {
+    if (o.replacement && !all.some((c) => c.id === o.replacement)) {
       console.error(`--replacement "${o.replacement}" is not a clause of the spec`);
       return 1;
     }
@@ -89,7 +103,7 @@ export default async function lint(argv: string[]): Promise<number> {
 
   if (o.update) {
     const before = JSON.stringify(lock);
-    lock = updateLock(clauses, lock);
+    lock = updateLock(all, lock);
     if (JSON.stringify(lock) !== before) {
       await writeLock(lock, lockPath);
       console.log(`updated ${lockPath}`);
@@ -108,7 +122,7 @@ export default async function lint(argv: string[]): Promise<number> {
     console.error(p);
     failed++;
   }
-  for (const p of lintLock(clauses, lock, lockPath)) {
+  for (const p of o['no-lock'] ? [] : lintLock(all, lock, lockPath)) {
     console.error(p.place ? `${p.place.file}:${p.place.line}: ${p.message}` : `${lockPath}: ${p.message}`);
     failed++;
   }
@@ -116,8 +130,27 @@ export default async function lint(argv: string[]): Promise<number> {
     console.error(`lint: ${failed} problem${failed === 1 ? '' : 's'}`);
     return 1;
   }
-  console.log(`lint: ${clauses.length} clauses match ${lockPath}`);
+  console.log(
+    o['no-lock']
+      ? `lint: ${clauses.length} clauses, no problems (no lock checked)`
+      : `lint: ${clauses.length} clauses match ${lockPath}`,
+  );
   return 0;
+}
+
+const inside = (p: string, dir: string) => {
+  const rel = path.relative(path.resolve(dir), path.resolve(p));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+};
+
+/**
+ * The clauses of the tree a lock belongs to, when the paths are only part of it (one file of the
+ * spec): the lock's directory holds the rest. None when the paths are the tree, or lie outside it.
+ */
+async function treeOfLock(paths: string[], lockPath: string) {
+  const dir = path.dirname(lockPath);
+  if (!existsSync(lockPath) || !paths.every((p) => inside(p, dir))) return [];
+  return (await loadSpec(dir)).files.flatMap((f) => f.clauses);
 }
 
 export { lint };

@@ -10,7 +10,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'check clause IDs against the lock and the spec structure',
     load: () => import('./lint.ts'),
   },
-  cite: { summary: 'print a clause for quoting (text, level, source)', load: () => import('./cite.ts') },
+  check: {
+    summary: "run a relocation object (.o or .S) against its stage's clauses",
+    load: () => import('./check.ts'),
+  },
+  cite: {
+    summary: 'print a clause for quoting; --check finds stale clause IDs in a patch or mail',
+    load: () => import('./cite.ts'),
+  },
 };
 
 export const USAGE = `usage: kexec-contract <command> [options]

@@ -9,6 +9,8 @@ import { assemble, ToolMissingError } from '../runner/assemble.ts';
 import { ENGINE_NAMES, EngineUnavailableError, getEngine, isEngineName } from '../runner/engines.ts';
 import { hex } from '../x86/hex.ts';
 import { setStateItem } from '../x86/items.ts';
+import { jsonReport } from '../model/json-report.ts';
+import { packageVersion } from './paths.ts';
 import { stateToJson } from './state-json.ts';
 import type { EngineName, RunOptions, RunResult } from '../runner/types.ts';
 import type { CpuState } from '../x86/registers.ts';
@@ -201,7 +203,7 @@ async function runCommand(argv: string[]): Promise<number> {
       json.trace = (result.trace ?? []).map(traceRowJson);
       if (result.traceOmitted) json.traceOmitted = result.traceOmitted;
     }
-    console.log(JSON.stringify(json, null, 2));
+    console.log(jsonReport('run', packageVersion(), json));
   } else {
     if (o.trace) {
       const rows = result.trace ?? [];

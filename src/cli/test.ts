@@ -18,7 +18,7 @@ import {
   summaryLine,
 } from '../harness/report.ts';
 import { EngineUnavailableError, ENGINE_NAMES, isEngineName } from '../runner/engines.ts';
-import { badSpecPath, defaultSpecDir, projectRootOf } from './paths.ts';
+import { badSpecPath, defaultSpecDir, packageVersion, projectRootOf } from './paths.ts';
 import { FORCED_PROGRESS, progressReporter } from './progress.ts';
 
 const USAGE = `usage: kexec-contract test [paths...] [--format text|json|junit] [--engine ${ENGINE_NAMES.join('|')}]
@@ -113,7 +113,7 @@ export default async function test(argv: string[]): Promise<number> {
   const { documents, messages } = result;
   const report =
     format === 'json'
-      ? formatJson(documents, messages)
+      ? formatJson(documents, messages, packageVersion())
       : format === 'junit'
         ? formatJunit(documents, messages)
         : formatText(documents, messages);

@@ -96,9 +96,12 @@ export async function runSpec(model: SpecModel, options: CheckOptions = {}): Pro
   // and worker threads (tried) cost more to start, with tsx loading the sources in each, than they
   // saved on two cores.
   const runMessages: VFileMessage[] = [];
+  const seconds = new Map<Job, number>();
   for (const { job, input } of prepared.flatMap((p) => p.ready)) {
+    const started = performance.now();
     const outcome = await runJob(job, input, options.onProgress, runMessages);
     if (!outcome) continue;
+    seconds.set(job, (performance.now() - started) / 1000);
     outcomes.set(job, outcome);
     stats.ran++;
     await caches.runs.set(job.key, outcome);
@@ -123,6 +126,7 @@ export async function runSpec(model: SpecModel, options: CheckOptions = {}): Pro
       const outcome = outcomes.get(job);
       if (!outcome) continue;
       const { run, notes } = materialize(outcome, job.example, job.clauses, engine);
+      run.seconds = seconds.get(job) ?? 0;
       doc.runs.push(run);
       messages.push(...notes);
       options.onRun?.(run, job.example);

@@ -4,6 +4,7 @@
 import type { VFileMessage } from 'vfile-message';
 import type { Example, ExampleRun, SpecDocument, Verdict } from '../model/types.ts';
 import { formatMessage, isError } from '../markdown/messages.ts';
+import { jsonReport } from '../model/json-report.ts';
 
 /** One test: an example (or counterexample) against one clause of its stage. */
 export interface TestCase {
@@ -18,6 +19,11 @@ export interface TestCase {
   failure?: string;
   /** Set instead of `failure` when a known difference of the engine explains the result (ok is false). */
   notComparable?: string;
+  /** Where the example (or counterexample) is written; `file`/`line` are the clause's. */
+  exampleFile: string;
+  exampleLine: number;
+  /** The example's run time, shared equally by its test cases (one run judges every clause). */
+  seconds: number;
 }
 
 export const LAST_STEPS = 12;
@@ -28,7 +34,10 @@ export function testCases(doc: SpecDocument, all: SpecDocument[]): TestCase[] {
     const ex = doc.examples.find((e) => e.name === run.example);
     if (!ex) continue;
     const tag = ex.kind === 'counterexample' ? `counterexample ${ex.name}` : ex.name;
-    if (run.stop.reason !== 'until') {
+    const reached = run.stop.reason === 'until';
+    const share = (run.seconds ?? 0) / (run.verdicts.length + (reached ? 0 : 1) || 1);
+    const at = { exampleFile: ex.place.file, exampleLine: ex.place.line, seconds: share };
+    if (!reached) {
       const tc: TestCase = {
         name: `${ex.name} reaches the stop point`,
         file: ex.place.file,
@@ -36,6 +45,7 @@ export function testCases(doc: SpecDocument, all: SpecDocument[]): TestCase[] {
         clause: '',
         example: ex.name,
         ok: false,
+        ...at,
       };
       if (run.notComparable) tc.notComparable = run.notComparable;
       else
@@ -52,6 +62,7 @@ export function testCases(doc: SpecDocument, all: SpecDocument[]): TestCase[] {
         clause: v.clause,
         example: ex.name,
         ok,
+        ...at,
       };
       if (v.notComparable) tc.notComparable = v.notComparable;
       else if (!ok) tc.failure = explain(v, run, ex);
@@ -159,23 +170,20 @@ export function formatText(documents: SpecDocument[], messages: VFileMessage[]):
   return out.join('\n');
 }
 
-export function formatJson(documents: SpecDocument[], messages: VFileMessage[]): string {
-  return JSON.stringify(
-    {
-      summary: summarize(documents, messages),
-      documents,
-      messages: messages.map((m) => ({
-        file: m.file,
-        line: m.line,
-        column: m.column,
-        ruleId: m.ruleId,
-        severity: isError(m) ? 'error' : 'warning',
-        message: m.reason,
-      })),
-    },
-    null,
-    2,
-  );
+/** The `test` report under the shared JSON envelope (model/json-report.ts); `tool` is the package version. */
+export function formatJson(documents: SpecDocument[], messages: VFileMessage[], tool = 'unknown'): string {
+  return jsonReport('test', tool, {
+    summary: summarize(documents, messages),
+    documents,
+    messages: messages.map((m) => ({
+      file: m.file,
+      line: m.line,
+      column: m.column,
+      ruleId: m.ruleId,
+      severity: isError(m) ? 'error' : 'warning',
+      message: m.reason,
+    })),
+  });
 }
 
 const xml = (s: string) =>
@@ -196,14 +204,19 @@ export function formatJunit(documents: SpecDocument[], messages: VFileMessage[])
     );
     const body: string[] = [];
     for (const t of cases) {
+      // file/line: the clause; the properties carry both places, the example's for its code.
+      const props =
+        `\n      <properties><property name="clause" value="${xml(`${t.file}:${t.line}`)}"/>` +
+        `<property name="example" value="${xml(`${t.exampleFile}:${t.exampleLine}`)}"/></properties>`;
       body.push(
-        `    <testcase classname="${xml(file)}" name="${xml(t.name)}" file="${xml(t.file)}" line="${t.line}">` +
+        `    <testcase classname="${xml(file)}" name="${xml(t.name)}" file="${xml(t.file)}" line="${t.line}" time="${t.seconds.toFixed(3)}">` +
+          props +
           (t.ok
             ? ''
             : t.notComparable
-              ? `\n      <skipped message="${xml(t.notComparable)}"/>\n    `
-              : `\n      <failure message="${xml(t.failure!.split('\n')[0]!)}">${xml(t.failure!)}</failure>\n    `) +
-          `</testcase>`,
+              ? `\n      <skipped message="${xml(t.notComparable)}"/>`
+              : `\n      <failure message="${xml(t.failure!.split('\n')[0]!)}">${xml(t.failure!)}</failure>`) +
+          `\n    </testcase>`,
       );
     }
     for (const m of errs) {

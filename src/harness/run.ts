@@ -1,4 +1,5 @@
-// Running one example: build the world once per seed, run it on the engine up to the stage's stop
+// Running one example (or, through runWorlds, any world a caller builds: an object under
+// `kexec-contract check`): build the world once per seed, run it on the engine up to the stage's stop
 // point (trace on for the first seed), evaluate every checked assertion of every clause of the stage,
 // and run the leak check: what each assertion read must be identical across seeds. A difference fails
 // the clause, names the item and the seeds, and (by rebuilding a world with one garbage input taken
@@ -80,7 +81,7 @@ export class ExampleError extends Error {
   override name = 'ExampleError';
 }
 
-interface SeedRun {
+export interface SeedRun {
   seed: number;
   world: World;
   initialMemory: PhysicalMemory;
@@ -88,17 +89,35 @@ interface SeedRun {
   until?: bigint[];
 }
 
+/**
+ * What runs: the world of one seed, built afresh for every run, and its stop addresses. `seedOf`
+ * varies single garbage inputs (leak attribution). An example's is its code in the stage's world; an
+ * object under `kexec-contract check` brings its own (the caller adapter's part on top of the stage's).
+ */
+export type WorldOf = (seed: number, seedOf?: Record<string, number>) => { world: World; until?: bigint[] };
+
+/** Runs of a stage's world judged against its clauses: an example's, or an object's under check. */
+export interface RunInput {
+  engine: EngineName;
+  given: StageGiven;
+  clauses: SpecClause[];
+  /** Clause IDs the code is meant to fail (a counterexample's violates=; none for an object). */
+  violates: string[];
+  worldOf: WorldOf;
+  /** Called as a seed starts (steps 0) and every PROGRESS_STEPS steps of a long run. */
+  onProgress?: (p: SeedProgress) => void;
+}
+
 /** Build the world of one seed (optionally with single inputs from other seeds) and run it. */
 async function runSeed(
   engine: Engine,
-  input: RunExampleInput,
+  input: RunInput,
   seed: number,
   trace: boolean,
   seedOf?: Record<string, number>,
   onProgress?: RunOptions['onProgress'],
 ): Promise<SeedRun> {
-  const { world, until } = worldOf(input.given, input.code, input.snippets, seed, seedOf);
-  checkCodeFits(world, input);
+  const { world, until } = input.worldOf(seed, seedOf);
   const initialMemory = memoryOf(world);
   const options: RunOptions = { trace, traceKeep: TRACE_KEEP };
   if (until) options.until = until;
@@ -131,7 +150,32 @@ export interface RunExampleInput {
 }
 
 export async function runExample(input: RunExampleInput): Promise<Outcome> {
-  const { given, code } = input;
+  const { given, code, snippets } = input;
+  const { outcome, runs } = await runWorlds({
+    engine: input.engine,
+    given,
+    clauses: input.clauses,
+    violates: input.example.violates,
+    worldOf: (seed, seedOf) => {
+      const w = worldOf(given, code, snippets, seed, seedOf);
+      checkCodeFits(w.world, input);
+      return w;
+    },
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  const line = code.lines.get(runs[0]!.result.stop.rip);
+  // Relative to the fence line, so the cached outcome survives the block moving in the file.
+  if (line !== undefined) outcome.stop.asmLine = line - input.example.place.line;
+  return outcome;
+}
+
+/**
+ * Every seed's run, the verdicts of every checked clause (leak check included) and, on an engine
+ * other than the reference, the comparison with it. Returns the runs too, for callers that map
+ * addresses to their own sources.
+ */
+export async function runWorlds(input: RunInput): Promise<{ outcome: Outcome; runs: SeedRun[] }> {
+  const { given } = input;
   const engine = await getEngine(input.engine);
   const runs = await runSeeds(engine, input);
   const first = runs[0]!;
@@ -146,18 +190,15 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
     clauses: await verdicts(engine, runs, input, expectedStop),
   };
   if (stop.vector !== undefined) outcome.stop.vector = stop.vector;
-  const line = code.lines.get(stop.rip);
-  // Relative to the fence line, so the cached outcome survives the block moving in the file.
-  if (line !== undefined) outcome.stop.asmLine = line - input.example.place.line;
   if (first.result.steps !== undefined) outcome.steps = first.result.steps;
   if (first.result.traceOmitted) outcome.traceOmitted = first.result.traceOmitted;
   if (first.result.serial) outcome.serial = first.result.serial;
   await compareWithReference(outcome, runs, input, expectedStop);
-  return outcome;
+  return { outcome, runs };
 }
 
 /** Every seed in order, the first traced; a seed that misses the stop point ends the example. */
-async function runSeeds(engine: Engine, input: RunExampleInput): Promise<SeedRun[]> {
+async function runSeeds(engine: Engine, input: RunInput): Promise<SeedRun[]> {
   const seeds = input.given.seeds;
   const runs: SeedRun[] = [];
   for (const [i, seed] of seeds.entries()) {
@@ -179,7 +220,7 @@ async function runSeeds(engine: Engine, input: RunExampleInput): Promise<SeedRun
 async function verdicts(
   engine: Engine,
   runs: SeedRun[],
-  input: RunExampleInput,
+  input: RunInput,
   expectedStop: string,
 ): Promise<Record<string, ClauseOutcome>> {
   const out: Record<string, ClauseOutcome> = {};
@@ -218,11 +259,11 @@ const plural = (word: string, list: number[]) => `${word}${list.length === 1 ? '
 async function compareWithReference(
   outcome: Outcome,
   runs: SeedRun[],
-  input: RunExampleInput,
+  input: RunInput,
   expectedStop: string,
 ): Promise<void> {
   if (input.engine === REFERENCE_ENGINE) return;
-  const expected = (id: string) => !input.example.violates.includes(id);
+  const expected = (id: string) => !input.violates.includes(id);
   const reached = outcome.stop.reason === expectedStop;
   const wrong = Object.entries(outcome.clauses).filter(([id, c]) => c.held !== expected(id));
   if (reached && wrong.length === 0) return;
@@ -251,7 +292,8 @@ async function compareWithReference(
     if (refClauses[id] && refClauses[id].held !== c.held) c.notComparable = explained;
 }
 
-function evalIn(a: ParsedAssertion, r: SeedRun): EvalResult {
+/** One assertion in one seed's run: the one evaluation every verdict comes from. */
+export function evalIn(a: ParsedAssertion, r: SeedRun): EvalResult {
   return evaluate(a, {
     final: r.result,
     initial: { state: r.world.state, memory: r.initialMemory },
@@ -263,7 +305,7 @@ function evalIn(a: ParsedAssertion, r: SeedRun): EvalResult {
 async function checkAcrossSeeds(
   a: ParsedAssertion,
   runs: SeedRun[],
-  input: RunExampleInput,
+  input: RunInput,
   engine: Engine,
 ): Promise<AssertionOutcome> {
   const evals = runs.map((r) => evalIn(a, r));
@@ -309,7 +351,7 @@ async function attribute(
   name: string,
   A: SeedRun,
   B: SeedRun,
-  input: RunExampleInput,
+  input: RunInput,
   engine: Engine,
 ): Promise<string | undefined> {
   const base = evalIn(a, A).reads[name];

@@ -6,7 +6,8 @@
 // This is the one reader of the lock: `kexec-contract lint` and `cite` and the site all read it here,
 // and it refuses a file that is not what writeLock writes, naming the entry and the field.
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LEVELS, type Clause, type Level, type SourcePlace } from '../model/types.ts';
 
 export interface LockEntry {
@@ -105,6 +106,7 @@ export function retiredClauses(lock: LockFile): RetiredClause[] {
 export async function writeLock(lock: LockFile, file = LOCK_PATH): Promise<void> {
   const sorted: Record<string, LockEntry> = {};
   for (const id of Object.keys(lock.clauses).sort()) sorted[id] = lock.clauses[id]!;
+  await mkdir(dirname(file), { recursive: true }); // a --lock path of one's own may be new
   await writeFile(file, JSON.stringify({ version: 1, clauses: sorted }, null, 2) + '\n');
 }
 

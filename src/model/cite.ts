@@ -184,13 +184,27 @@ export function toAscii(s: string): string {
 }
 
 /**
+ * A clause named at a spec version, `ID@version`: how the site, `cite`, `check` and review mails name
+ * one edition of a clause. parseCitation reads it back.
+ */
+export function clauseCitation(id: string, version: string): string {
+  return `${id}@${version}`;
+}
+
+/** `ID` or `ID@version` -> its parts (the version absent when not written). */
+export function parseCitation(text: string): { id: string; version?: string } {
+  const at = text.indexOf('@');
+  return at < 0 ? { id: text } : { id: text.slice(0, at), version: text.slice(at + 1) };
+}
+
+/**
  * The header fields of a citation, each kept whole on one line: `ID@version (LEVEL),`, `hash XXXXXXXX,`
  * and the document. Most identifying first: when the header wraps, the first line still names the
  * clause, the version and the content it quotes.
  */
 export function citationHeader(c: Pick<CitationSource, 'id' | 'level' | 'version' | 'hash'>): string[] {
   return [
-    `${c.id}@${c.version} (${levelLabel(c.level)}),`,
+    `${clauseCitation(c.id, c.version)} (${levelLabel(c.level)}),`,
     `hash ${shortHash(c.hash)},`,
     'kexec handoff contract',
   ];
@@ -259,4 +273,35 @@ export interface ClauseEdition {
  */
 export function citedEdition<E extends ClauseEdition>(edition: E, newestRelease?: E): E {
   return newestRelease && newestRelease.hash === edition.hash ? newestRelease : edition;
+}
+
+/** A clause ID found in free text (a patch, a review mail), with the version it was cited at. */
+export interface FoundCitation {
+  id: string;
+  /** As written after `@`, when it was. */
+  version?: string;
+  /** 1-based line and column of the ID in the text. */
+  line: number;
+  column: number;
+}
+
+/** Dotted lower-case words, `k2p.gpr.cleared`, optionally `@1.0`; a sentence's final dot is not part of it. */
+const CITED_ID = /(?<![\w.@/-])([a-z][a-z0-9-]*(?:\.[a-z0-9][a-z0-9-]*)+)(?:@([A-Za-z0-9][A-Za-z0-9.+-]*))?/g;
+
+/**
+ * Every clause ID in `text` whose first part is one of `prefixes` (the stage ids and the first parts
+ * of known IDs: that keeps file names and host names out, while an unknown ID of a known stage is
+ * still found), in order of appearance. A version's trailing dots are punctuation, not version.
+ */
+export function findCitations(text: string, prefixes: ReadonlySet<string>): FoundCitation[] {
+  const out: FoundCitation[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    for (const m of line.matchAll(CITED_ID)) {
+      const id = m[1]!;
+      if (!prefixes.has(id.slice(0, id.indexOf('.')))) continue;
+      const version = m[2]?.replace(/[.+-]+$/, '');
+      out.push({ id, ...(version ? { version } : {}), line: i + 1, column: m.index + 1 });
+    }
+  });
+  return out;
 }

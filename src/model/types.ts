@@ -124,6 +124,8 @@ export interface ExampleRun {
   ok: boolean;
   /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
   notComparable?: string;
+  /** Wall-clock seconds this invocation spent running it (every seed); 0 when the result came from the cache. */
+  seconds?: number;
 }
 
 /** Everything the plugin learned from one spec file. */
@@ -133,4 +135,77 @@ export interface SpecDocument {
   clauses: Clause[];
   examples: Example[];
   runs: ExampleRun[];
+}
+
+/** A place in the code under `kexec-contract check`: an address, and what the object knows of it. */
+export interface CodeLocation {
+  /** The address the code ran at ("0x..."). */
+  addr: string;
+  /** The nearest symbol at or before it, e.g. "identity_mapped+0x2a". */
+  symbol?: string;
+  /** The user's source line, from the object's DWARF line table (absent without line info). */
+  file?: string;
+  line?: number;
+  /** The instruction, when a trace recorded it. */
+  text?: string;
+}
+
+/** One clause of the stage checked against the object (all seeds of its one run). */
+export interface ObjectVerdict {
+  clause: string;
+  /** `ID@version`, as `kexec-contract cite` and the site cite it. */
+  citation: string;
+  level: Level;
+  /** Where the clause is written in the spec. */
+  place: SourcePlace;
+  /**
+   * held, failed; not-run (the run did not reach the stop point: the fault is reported once);
+   * not-comparable (a known difference of the engine explains it); unchecked (the clause has no
+   * machine check, or only documents what is undefined).
+   */
+  status: 'held' | 'failed' | 'not-run' | 'not-comparable' | 'unchecked';
+  /** Why it is unchecked, not run or not comparable. */
+  reason?: string;
+  /** The clause's checked assertions, each with its values (empty when unchecked or not run). */
+  assertions: AssertionResult[];
+  /** A failure: the user's instruction that last wrote what the failing line read, or that handed over control. */
+  at?: CodeLocation & { why: string };
+}
+
+/** The result of `kexec-contract check`: a real relocation object run in a stage's world. */
+export interface ObjectCheck {
+  /** The file checked, as given (a .o, or a .S built with cpp and as). */
+  file: string;
+  impl: {
+    id: string;
+    title: string;
+    /** How it was chosen: by the symbols the object defines, or by --impl. */
+    chosenBy: 'symbols' | 'option';
+    /** The upstream sources the adapter follows (repo@commit/path). */
+    sources: string[];
+  };
+  stage: { id: string; title: string; place: SourcePlace };
+  engine: string;
+  seeds: number[];
+  /** Whether the object has a DWARF line table (built with -g, or from a .S here). */
+  lineInfo: boolean;
+  /** Where the caller enters the code. */
+  entry: CodeLocation;
+  /** What the caller does before the jump: state items it sets and memory it writes. */
+  setup: { state: Record<string, string>; memory: { addr: string; size: number; what: string }[] };
+  /** How the first seed's run ended. */
+  stop: { reason: string; rip: string; message: string; vector?: number };
+  steps?: number;
+  final: Record<string, string>;
+  trace: TraceRow[];
+  traceOmitted?: number;
+  /** The engine that recorded `trace` when the run's own cannot trace (the interpreter, same world). */
+  traceEngine?: string;
+  /** The run did not reach the stage's stop point: reported once, at the instruction. */
+  fault?: { reason: string; rip: string; message: string; vector?: number; at: CodeLocation };
+  /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
+  notComparable?: string;
+  verdicts: ObjectVerdict[];
+  /** Every clause held (or is unchecked or not comparable) and the run reached the stop point. */
+  ok: boolean;
 }

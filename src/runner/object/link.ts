@@ -176,12 +176,17 @@ export function linkObject(obj: RelObject, options: LinkOptions): LinkedObject {
   }
 
   const lines = lineTable(obj, sectionAddr, base, BigInt(bytes.length));
-  const where = (s: ElfSection, offset: bigint) => {
+  const lineOf = (s: ElfSection, offset: bigint) => {
     const addr = sectionAddr(s.index);
-    const line =
-      addr === undefined ? undefined : (lines.get(addr + offset) ?? nearestLine(lines, addr + offset));
+    return addr === undefined ? undefined : (lines.get(addr + offset) ?? nearestLine(lines, addr + offset));
+  };
+  const where = (s: ElfSection, offset: bigint) => {
+    const line = lineOf(s, offset);
     return `${s.name}+0x${offset.toString(16)}${line ? ` at ${line.file}:${line.line}` : ''}`;
   };
+  /** A LinkError placed at the user's line of the field it concerns, when the line table has it. */
+  const fail = (message: string, user: { s: ElfSection; offset: bigint }) =>
+    new LinkError(obj.file, message, lineOf(user.s, user.offset));
 
   // Symbol values. Linker-defined symbols win only where the object leaves the name undefined.
   const symbols: Record<string, bigint> = {};
@@ -191,16 +196,13 @@ export function linkObject(obj: RelObject, options: LinkOptions): LinkedObject {
   const valueOf = (index: number, user: { s: ElfSection; offset: bigint }): bigint => {
     const sym = obj.symbols[index - 1];
     if (!sym)
-      throw new LinkError(
-        obj.file,
+      throw fail(
         `a relocation at ${where(user.s, user.offset)} names symbol #${index}, which does not exist`,
+        user,
       );
     if (sym.shndx === SHN_ABS) return sym.value;
     if (sym.shndx === SHN_COMMON)
-      throw new LinkError(
-        obj.file,
-        `${sym.name} is a common symbol (.comm); give it storage in a section instead`,
-      );
+      throw fail(`${sym.name} is a common symbol (.comm); give it storage in a section instead`, user);
     if (sym.shndx === SHN_UNDEF) {
       const name = sym.name;
       if (name in linkerSymbols) return symbols[name]!;
@@ -210,19 +212,19 @@ export function linkObject(obj: RelObject, options: LinkOptions): LinkedObject {
         return supplied;
       }
       if (sym.bind === STB_WEAK) return 0n;
-      throw new LinkError(
-        obj.file,
+      throw fail(
         `undefined symbol ${name} (referenced at ${where(user.s, user.offset)}): the object does not define it, ` +
           `the ${layout.name} layout does not provide it, and the caller adapter does not supply it`,
+        user,
       );
     }
     const addr = sectionAddr(sym.shndx);
     if (addr === undefined) {
       const sec = obj.elf.sections[sym.shndx];
-      throw new LinkError(
-        obj.file,
+      throw fail(
         `${symbolName(obj, index)} (referenced at ${where(user.s, user.offset)}) is in section ${sec?.name ?? sym.shndx}, ` +
           `which the ${layout.name} layout does not place (it places ${sections.map((p) => p.name).join(', ')})`,
+        user,
       );
     }
     return (addr + sym.value) & M64;
@@ -268,7 +270,7 @@ export function linkObject(obj: RelObject, options: LinkOptions): LinkedObject {
           `${r.sym ? symbolName(obj, r.sym) : 'no symbol'} at ${where(s, r.offset)}`,
         );
       } catch (e) {
-        if (e instanceof RelocationError) throw new LinkError(obj.file, e.message);
+        if (e instanceof RelocationError) throw fail(e.message, user);
         throw e;
       }
     }

@@ -38,9 +38,12 @@ export class ObjectError extends Error {
   override name = 'ObjectError';
   constructor(
     readonly file: string,
-    message: string,
+    /** The message without the file name in front. */
+    readonly detail: string,
+    /** The user's source line it concerns, when the object's line table knows it. */
+    readonly line?: { file: string; line: number },
   ) {
-    super(`${file}: ${message}`);
+    super(`${file}: ${detail}`);
   }
 }
 

@@ -1,0 +1,284 @@
+// `kexec-contract check` as data: a relocatable object run in its stage's world through its caller
+// adapter, every clause of the stage judged by the harness (leak check and reference comparison
+// included), and each failure placed at the user's own source line: the instruction that last wrote
+// what the failing line read, or, when the code never wrote it, the one that handed over control. A
+// run that misses the stop point is one fault, reported once; its clauses are "not run".
+
+import { clauseCitation } from '../model/cite.ts';
+import type { CodeLocation, ObjectCheck, ObjectVerdict, TraceRow } from '../model/types.ts';
+import type { SpecClause, SpecModel } from '../markdown/model.ts';
+import { evalIn, runWorlds, TRACE_KEEP, type Outcome, type SeedRun } from '../harness/run.ts';
+import { prepareGiven, type StageGiven } from '../harness/stage.ts';
+import { getEngine } from '../runner/engines.ts';
+import { nearestLine, type LinkedObject, type RelObject } from '../runner/object/index.ts';
+import type { EngineName, World } from '../runner/types.ts';
+import { cloneWorld } from '../runner/world.ts';
+import { hex } from '../x86/hex.ts';
+import { AdapterError } from './adapter.ts';
+import { pickAdapter } from './adapters/index.ts';
+import { assembleSnippets, objectWorld, planObject, type ObjectPlan } from './run.ts';
+
+export interface CheckInput {
+  object: RelObject;
+  /** The spec the stage and its clauses come from. */
+  spec: SpecModel;
+  /** The spec version a clause is cited at (`ID@version`): its newest release with the same content, else the working copy's. */
+  versionOf: (clause: SpecClause) => string;
+  engine: EngineName;
+  /** Adapter id (`--impl`); found by the object's symbols when absent. */
+  impl?: string;
+  /** Stage id (`--stage`); the adapter's own when absent. */
+  stage?: string;
+}
+
+/** Picks the adapter and stage, runs the object and judges every clause of the stage. */
+export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
+  const { object, spec } = input;
+  const adapter = pickAdapter(object, {
+    ...(input.impl !== undefined ? { impl: input.impl } : {}),
+    ...(input.stage !== undefined ? { stage: input.stage } : {}),
+  });
+  const stageId = input.stage ?? (adapter.stage === '*' ? undefined : adapter.stage);
+  if (stageId === undefined)
+    throw new AdapterError(`--impl ${adapter.id} runs in any stage: name one with --stage`);
+  const stage = spec.index.stages.get(stageId);
+  if (!stage)
+    throw new AdapterError(
+      `the spec has no stage '${stageId}' (it has ${[...spec.index.stages.keys()].join(', ')})`,
+    );
+  const prepared = prepareGiven(stage);
+  if (!prepared.ok)
+    throw new AdapterError(
+      `${stage.place.file}:${stage.place.line}: the ${stageId} stage's given does not parse: ` +
+        prepared.errors.map((e) => e.message).join('; '),
+    );
+  const given = prepared.given;
+  const clauses = spec.files.flatMap((f) => f.clauses).filter((c) => c.stage === stageId);
+  const plan = planObject(object, given.spec, stageId, adapter);
+  const snippets = await assembleSnippets(given.spec);
+  let setup: ReturnType<typeof objectWorld>['setup'] | undefined;
+  const worldOf = (seed: number, seedOf?: Record<string, number>) => {
+    const w = objectWorld(plan, given.spec, snippets, seed, seedOf ? { seedOf } : {});
+    setup ??= w.setup;
+    return w.until ? { world: w.world, until: w.until } : { world: w.world };
+  };
+  const { outcome, runs } = await runWorlds({
+    engine: input.engine,
+    given,
+    clauses,
+    violates: [],
+    worldOf,
+  });
+
+  const reached = outcome.stop.reason === outcome.expectedStop;
+  const allHeld = Object.values(outcome.clauses).every((c) => c.held || c.notComparable);
+  // Only the interpreter traces; where the engine cannot and a place must be found, it replays seed 1.
+  let trace = outcome.trace;
+  let traceOmitted = outcome.traceOmitted;
+  let traceEngine: string | undefined;
+  if (!trace.length && (!reached || !allHeld) && input.engine !== 'interp') {
+    const replay = await traceOnInterp(given, worldOf, runs[0]!.seed);
+    trace = replay.trace;
+    traceOmitted = replay.traceOmitted;
+    traceEngine = 'interp';
+  }
+  const locate = locator(plan.linked, trace);
+  const entry = locate(setup!.entry);
+
+  const out: ObjectCheck = {
+    file: object.file,
+    impl: {
+      id: adapter.id,
+      title: adapter.title,
+      chosenBy: input.impl !== undefined ? 'option' : 'symbols',
+      sources: adapter.sources,
+    },
+    stage: { id: stageId, title: stage.title, place: stage.place },
+    engine: input.engine,
+    seeds: given.seeds,
+    lineInfo: plan.linked.lines.size > 0,
+    entry,
+    setup: {
+      state: Object.fromEntries(Object.entries(setup!.state).map(([k, v]) => [k, hex(v)])),
+      memory: setup!.memory.map((m) => ({ addr: hex(m.addr), size: m.bytes.length, what: m.what })),
+    },
+    stop:
+      outcome.stop.vector === undefined
+        ? stopOf(outcome)
+        : { ...stopOf(outcome), vector: outcome.stop.vector },
+    final: outcome.final,
+    trace,
+    verdicts: [],
+    ok: false,
+  };
+  if (outcome.steps !== undefined) out.steps = outcome.steps;
+  if (traceOmitted) out.traceOmitted = traceOmitted;
+  if (traceEngine) out.traceEngine = traceEngine;
+  if (outcome.notComparable) out.notComparable = outcome.notComparable;
+  if (!reached && !outcome.notComparable) out.fault = { ...out.stop, at: locate(BigInt(outcome.stop.rip)) };
+
+  for (const clause of clauses)
+    out.verdicts.push(verdictOf(clause, outcome, runs, input.versionOf(clause), locate, trace));
+  out.ok =
+    (reached || Boolean(outcome.notComparable)) &&
+    out.verdicts.every((v) => v.status !== 'failed' && v.status !== 'not-run');
+  return out;
+}
+
+function stopOf(o: Outcome): ObjectCheck['stop'] {
+  return { reason: o.stop.reason, rip: o.stop.rip, message: o.stop.message };
+}
+
+/** One clause's verdict, with the user's instruction for a failure. */
+function verdictOf(
+  clause: SpecClause,
+  outcome: Outcome,
+  runs: SeedRun[],
+  version: string,
+  locate: (addr: bigint) => CodeLocation,
+  trace: TraceRow[],
+): ObjectVerdict {
+  const base = {
+    clause: clause.id,
+    citation: clauseCitation(clause.id, version),
+    level: clause.level,
+    place: clause.place,
+  };
+  const checked = clause.assertions.filter((a) => a.kind === 'check');
+  const result = outcome.clauses[clause.id];
+  if (!checked.length || !result) {
+    const reason =
+      clause.unchecked ??
+      (clause.assertions.length ? 'it only documents what is undefined' : 'it has no machine check');
+    return { ...base, status: 'unchecked', reason, assertions: [] };
+  }
+  if (outcome.notComparable || result.notComparable)
+    return {
+      ...base,
+      status: 'not-comparable',
+      reason: result.notComparable ?? outcome.notComparable!,
+      assertions: [],
+    };
+  if (outcome.stop.reason !== outcome.expectedStop)
+    return {
+      ...base,
+      status: 'not-run',
+      reason: `the run stopped by ${outcome.stop.reason} at ${outcome.stop.rip} before the stop point`,
+      assertions: [],
+    };
+  const assertions = checked.map((a, i) => {
+    const r = result.assertions[i]!;
+    return {
+      source: a.source,
+      place: a.place,
+      held: r.held,
+      ...(r.actual !== undefined && { actual: r.actual }),
+      ...(r.expected !== undefined && { expected: r.expected }),
+      ...(r.message !== undefined && { message: r.message }),
+      ...(r.seed !== undefined && { seed: r.seed }),
+    };
+  });
+  if (result.held) return { ...base, status: 'held', assertions };
+  const v: ObjectVerdict = { ...base, status: 'failed', assertions };
+  // The first failing line whose value the code wrote; else the hand-over, where the code left it.
+  const places = checked.flatMap((a, i) => {
+    const r = result.assertions[i]!;
+    if (r.held) return [];
+    const run = runs.find((x) => x.seed === r.seed) ?? runs[0]!;
+    return [culprit(evalIn(a.parsed, run).reads, trace, locate, outcome)];
+  });
+  v.at =
+    places.find((p) => p.why.startsWith('last wrote') && !p.why.endsWith('handing over control')) ??
+    places[0]!;
+  return v;
+}
+
+/**
+ * The instruction that last wrote one of `reads` (registers by their state-item names, memory by
+ * overlapping writes), else the one that handed over control (the last step before the stop point).
+ */
+function culprit(
+  reads: Record<string, bigint>,
+  trace: TraceRow[],
+  locate: (addr: bigint) => CodeLocation,
+  outcome: Outcome,
+): CodeLocation & { why: string } {
+  const names = Object.keys(reads).filter((k) => !k.startsWith('initial.'));
+  for (let i = trace.length - 1; i >= 0; i--) {
+    const row = trace[i]!;
+    for (const name of names) {
+      if (wrote(row, name)) {
+        const handover = i === trace.length - 1 ? ', handing over control' : '';
+        return { ...locate(BigInt(row.rip)), text: row.text, why: `last wrote ${name}${handover}` };
+      }
+    }
+  }
+  const last = trace[trace.length - 1];
+  if (last) return { ...locate(BigInt(last.rip)), text: last.text, why: 'handed over control' };
+  return { ...locate(BigInt(outcome.stop.rip)), why: 'the stop point (no trace to say more)' };
+}
+
+const MEMORY_READ = /^(byte|word|dword|qword|page) \[(0x[0-9a-f]+)\]$/;
+const WIDTH: Record<string, bigint> = { byte: 1n, word: 2n, dword: 4n, qword: 8n, page: 4096n };
+
+/** Whether a trace step changed what the read `name` reads. */
+function wrote(row: TraceRow, name: string): boolean {
+  const m = MEMORY_READ.exec(name);
+  if (m) {
+    const lo = BigInt(m[2]!);
+    const hi = lo + WIDTH[m[1]!]!;
+    return (row.mem ?? []).some((w) => BigInt(w.addr) < hi && BigInt(w.addr) + BigInt(w.size) > lo);
+  }
+  const item = name.split('.')[0]!;
+  return Object.keys(row.changed).some((k) => k === name || k === item || k.split('.')[0] === item);
+}
+
+/** Maps an address to its symbol, the user's line and (when traced) the instruction. */
+function locator(linked: LinkedObject, trace: TraceRow[]): (addr: bigint) => CodeLocation {
+  const symbols = Object.entries(linked.symbols).sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const end = linked.base + BigInt(linked.bytes.length);
+  const text = new Map(trace.map((r) => [r.rip, r.text]));
+  return (addr) => {
+    const loc: CodeLocation = { addr: hex(addr) };
+    if (addr >= linked.base && addr < end) {
+      let best: [string, bigint] | undefined;
+      for (const s of symbols) if (s[1] <= addr && !s[0].startsWith('.L')) best = s;
+      if (best) loc.symbol = addr === best[1] ? best[0] : `${best[0]}+0x${(addr - best[1]).toString(16)}`;
+      const line = linked.lines.get(addr) ?? nearestLine(linked.lines, addr);
+      if (line) {
+        loc.file = line.file;
+        loc.line = line.line;
+      }
+    }
+    const t = text.get(hex(addr));
+    if (t) loc.text = t;
+    return loc;
+  };
+}
+
+/** Seed `seed` on the interpreter with a trace, for places when the engine itself cannot trace. */
+async function traceOnInterp(
+  given: StageGiven,
+  worldOf: (seed: number) => { world: World; until?: bigint[] },
+  seed: number,
+): Promise<{ trace: TraceRow[]; traceOmitted?: number }> {
+  const interp = await getEngine('interp');
+  const { world, until } = worldOf(seed);
+  const r = await interp.run(cloneWorld(world), {
+    trace: true,
+    traceKeep: TRACE_KEEP,
+    ...(until && { until }),
+    ...(given.maxSteps !== undefined && { maxSteps: given.maxSteps }),
+  });
+  const trace = (r.trace ?? []).map((s) => ({
+    rip: hex(s.rip),
+    text: s.text,
+    changed: Object.fromEntries(Object.entries(s.changed).map(([k, v]) => [k, hex(v)])),
+    ...(s.mem?.length && {
+      mem: s.mem.map((m) => ({ addr: hex(m.addr), size: m.size, value: hex(m.value) })),
+    }),
+  }));
+  return r.traceOmitted ? { trace, traceOmitted: r.traceOmitted } : { trace };
+}
+
+export type { ObjectPlan };
