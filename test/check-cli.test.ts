@@ -167,6 +167,15 @@ describe('a kernel-style tree, checked from its object', () => {
     },
   );
 
+  test('-DARM_DR7 on unicorn: every clause not comparable, so nothing is verified and the check fails', async () => {
+    const obj = kbuild('arm-dr7-unicorn', ['ARM_DR7']);
+    expect(await main(['check', obj, '--engine', 'unicorn'])).toBe(1);
+    expect(stdout()).toContain('\nnot comparable (unicorn gap: debug-registers');
+    expect(stdout().trimEnd().split('\n').at(-1)).toMatch(
+      /0 held, 0 failed, .*\(nothing verified on unicorn: use another engine\)$/,
+    );
+  });
+
   test('the .S itself with -I and -D gives the same verdicts', async () => {
     expect(
       await main([

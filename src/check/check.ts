@@ -119,9 +119,12 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
 
   for (const clause of clauses)
     out.verdicts.push(verdictOf(clause, outcome, runs, input.versionOf(clause), locate, trace));
+  // A run that verified nothing (every checked clause not comparable on this engine) is not a pass:
+  // a green check must rest on at least one clause that could have failed.
   out.ok =
     (reached || Boolean(outcome.notComparable)) &&
-    out.verdicts.every((v) => v.status !== 'failed' && v.status !== 'not-run');
+    out.verdicts.every((v) => v.status !== 'failed' && v.status !== 'not-run') &&
+    out.verdicts.some((v) => v.status === 'held');
   return out;
 }
 

@@ -57,7 +57,8 @@ export function checkSummaryLine(c: ObjectCheck): string {
   if (c.fault) parts.push(`1 fault (${s.notRun} not run)`);
   if (s.notComparable) parts.push(`${s.notComparable} not comparable`);
   if (s.unchecked) parts.push(`${s.unchecked} unchecked`);
-  return `${c.file}: ${parts.join(', ')}`;
+  const nothing = !c.fault && s.failed === 0 && s.held === 0;
+  return `${c.file}: ${parts.join(', ')}${nothing ? ` (nothing verified on ${c.engine}: use another engine)` : ''}`;
 }
 
 /** The fault, explained once: where the run stopped and the last instructions. */
@@ -123,7 +124,11 @@ export function formatCheckText(c: ObjectCheck): string {
   const failures = c.verdicts.filter((v) => v.status === 'failed');
   if (c.fault) out.push('', explainFault(c));
   if (failures.length) out.push('', ...failures.map((v) => explainVerdict(v, c)));
-  if (c.notComparable) out.push('', `not comparable: ${c.notComparable}`);
+  if (c.notComparable)
+    out.push(
+      '',
+      /^not comparable/.test(c.notComparable) ? c.notComparable : `not comparable: ${c.notComparable}`,
+    );
   out.push('', checkSummaryLine(c));
   return out.join('\n') + '\n';
 }
