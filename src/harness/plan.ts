@@ -42,6 +42,7 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
     const given = givens.get(example.stage);
     if (!given || broken.has(example.stage)) return undefined;
     if (badExamples.has(`${example.place.file}:${example.place.line}`)) return undefined;
+    if (!variantsKnown(example, given, messages)) return undefined;
     return given;
   };
   const jobs = new Map<SpecFile, Job[]>();
@@ -58,6 +59,27 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
     jobs.set(f, list);
   }
   return { jobs, messages };
+}
+
+/**
+ * `without=` names variants of the example's stage, and not the default (the first): an example always
+ * runs under the state its stage's text describes. A wrong name is an error at the example; it does not run.
+ */
+function variantsKnown(example: Example, given: StageGiven, messages: VFileMessage[]): boolean {
+  const names = given.spec.variants.map((v) => v.name);
+  for (const w of example.without ?? []) {
+    const why = !names.includes(w)
+      ? `is not a variant of stage "${example.stage}" (variants: ${names.join(', ')})`
+      : w === names[0]
+        ? 'is the default variant, which every example runs under'
+        : undefined;
+    if (!why) continue;
+    messages.push(
+      specMessage(`${example.kind} "${example.name}": without=${w} ${why}`, example.place, 'attributes'),
+    );
+    return false;
+  }
+  return true;
 }
 
 /** Each stage's given, parsed once; errors are placed on the given block's lines. */
@@ -124,6 +146,7 @@ function jobKey(engine: EngineName, stage: Stage, example: Example, clauses: Spe
     stage.given,
     example.kind,
     example.violates.join(','),
+    (example.without ?? []).join(','),
     example.source,
     ...clauses.map((c) => `${c.id}\n${c.assertions.map((a) => `${a.kind}:${a.source}`).join('\n')}`),
   );

@@ -26,6 +26,7 @@ import { cloneWorld } from '../runner/world.ts';
 import type { AssembledCode } from './assembly.ts';
 import { differencesOf, notComparableText, REFERENCE_ENGINE } from './differences.ts';
 import { worldOf, type StageGiven } from './stage.ts';
+import type { VariantSpec } from '../model/given.ts';
 
 /** The outcome of one example, free of Markdown positions (so it can be cached across edits). */
 export interface Outcome {
@@ -42,6 +43,17 @@ export interface Outcome {
   clauses: Record<string, ClauseOutcome>;
   /** The engine did not reach the stop point, the reference did, and a known difference says why. */
   notComparable?: string;
+  /** The caller-state variants it ran under, when the stage has more than one (the first is shown). */
+  variants?: string[];
+  /**
+   * Variants (not the default) this engine could not run where the reference did, with the known
+   * difference that says why. Their verdicts count only where the reference fails a clause under them
+   * (that clause is then not comparable); elsewhere the reference holds, and so the combined verdict
+   * is the other variants'.
+   */
+  variantsNotComparable?: Record<string, string>;
+  /** The reference's verdicts under this run's variant, where the engine's run as a whole was not comparable. */
+  referenceHeld?: Record<string, boolean>;
 }
 
 export interface ClauseOutcome {
@@ -49,6 +61,8 @@ export interface ClauseOutcome {
   assertions: AssertionOutcome[];
   /** The engine and the reference disagree here, and a known difference of the engine says why. */
   notComparable?: string;
+  /** Where it failed: the caller-state variant the assertions come from (stages with variants). */
+  variant?: string;
 }
 
 export interface AssertionOutcome {
@@ -88,16 +102,17 @@ interface SeedRun {
   until?: bigint[];
 }
 
-/** Build the world of one seed (optionally with single inputs from other seeds) and run it. */
+/** Build the world of one seed under a variant (optionally with single inputs from other seeds) and run it. */
 async function runSeed(
   engine: Engine,
   input: RunExampleInput,
   seed: number,
   trace: boolean,
+  variant: VariantSpec,
   seedOf?: Record<string, number>,
   onProgress?: RunOptions['onProgress'],
 ): Promise<SeedRun> {
-  const { world, until } = worldOf(input.given, input.code, input.snippets, seed, seedOf);
+  const { world, until } = worldOf(input.given, input.code, input.snippets, seed, seedOf, variant);
   checkCodeFits(world, input);
   const initialMemory = memoryOf(world);
   const options: RunOptions = { trace, traceKeep: TRACE_KEEP };
@@ -131,9 +146,60 @@ export interface RunExampleInput {
 }
 
 export async function runExample(input: RunExampleInput): Promise<Outcome> {
-  const { given, code } = input;
   const engine = await getEngine(input.engine);
-  const runs = await runSeeds(engine, input);
+  const skipped = input.example.without ?? [];
+  const variants = input.given.spec.variants.filter((v) => !skipped.includes(v.name));
+  const parts: { variant: VariantSpec; outcome: Outcome }[] = [];
+  for (const [i, variant] of variants.entries())
+    parts.push({ variant, outcome: await runVariant(engine, input, variant, i === 0) });
+  const outcome = parts[0]!.outcome;
+  if (input.given.spec.variants.length > 1) {
+    outcome.variants = variants.map((v) => v.name);
+    combineVariants(outcome, parts);
+  }
+  delete outcome.referenceHeld;
+  return outcome;
+}
+
+/**
+ * A clause holds for an example only if it holds under every variant. Where it fails, the verdict is
+ * the first failing variant's, which it names; where a variant's verdict is not comparable on this
+ * engine, so is the combined one (saying under which variant). The default's run (stop, trace, final
+ * state) stays the one shown.
+ */
+function combineVariants(outcome: Outcome, parts: { variant: VariantSpec; outcome: Outcome }[]): void {
+  for (const { variant, outcome: o } of parts.slice(1))
+    if (o.notComparable) (outcome.variantsNotComparable ??= {})[variant.name] = o.notComparable;
+  for (const [id, combined] of Object.entries(outcome.clauses)) {
+    if (!combined.held) combined.variant = parts[0]!.variant.name;
+    for (const { variant, outcome: o } of parts.slice(1)) {
+      const c = o.clauses[id];
+      if (!c || o.notComparable) continue;
+      if (c.notComparable && !combined.notComparable)
+        combined.notComparable = `under variant ${variant.name}: ${c.notComparable}`;
+      if (!c.held && combined.held) {
+        combined.held = false;
+        combined.assertions = c.assertions;
+        combined.variant = variant.name;
+      }
+    }
+    // A variant the engine never ran matters only where the reference fails the clause under it and
+    // every variant the engine did run holds it: then the engine cannot give the combined verdict.
+    for (const { variant, outcome: o } of parts.slice(1))
+      if (o.notComparable && o.referenceHeld?.[id] === false && combined.held && !combined.notComparable)
+        combined.notComparable = `under variant ${variant.name}: ${o.notComparable}`;
+  }
+}
+
+/** One example under one caller-state variant: every seed, the verdicts, the reference comparison. */
+async function runVariant(
+  engine: Engine,
+  input: RunExampleInput,
+  variant: VariantSpec,
+  traced: boolean,
+): Promise<Outcome> {
+  const { given, code } = input;
+  const runs = await runSeeds(engine, input, variant, traced);
   const first = runs[0]!;
   const expectedStop = first.until ? 'until' : 'hlt';
   const stop = first.result.stop;
@@ -143,7 +209,7 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
     final: hexItems(stateItems(first.result.state)),
     trace: (first.result.trace ?? []).map(traceRow),
     seeds: given.seeds,
-    clauses: await verdicts(engine, runs, input, expectedStop),
+    clauses: await verdicts(engine, runs, input, expectedStop, variant),
   };
   if (stop.vector !== undefined) outcome.stop.vector = stop.vector;
   const line = code.lines.get(stop.rip);
@@ -152,12 +218,17 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
   if (first.result.steps !== undefined) outcome.steps = first.result.steps;
   if (first.result.traceOmitted) outcome.traceOmitted = first.result.traceOmitted;
   if (first.result.serial) outcome.serial = first.result.serial;
-  await compareWithReference(outcome, runs, input, expectedStop);
+  await compareWithReference(outcome, runs, input, expectedStop, variant);
   return outcome;
 }
 
-/** Every seed in order, the first traced; a seed that misses the stop point ends the example. */
-async function runSeeds(engine: Engine, input: RunExampleInput): Promise<SeedRun[]> {
+/** Every seed in order, the first traced when `traced`; a seed that misses the stop point ends the run. */
+async function runSeeds(
+  engine: Engine,
+  input: RunExampleInput,
+  variant: VariantSpec,
+  traced: boolean,
+): Promise<SeedRun[]> {
   const seeds = input.given.seeds;
   const runs: SeedRun[] = [];
   for (const [i, seed] of seeds.entries()) {
@@ -168,7 +239,7 @@ async function runSeeds(engine: Engine, input: RunExampleInput): Promise<SeedRun
     const onProgress =
       report &&
       ((steps: number, replay: boolean) => report({ ...progress, steps, ...(replay && { replay }) }));
-    const r = await runSeed(engine, input, seed, i === 0, undefined, onProgress);
+    const r = await runSeed(engine, input, seed, traced && i === 0, variant, undefined, onProgress);
     runs.push(r);
     if (r.result.stop.reason !== (r.until ? 'until' : 'hlt')) break;
   }
@@ -181,6 +252,7 @@ async function verdicts(
   runs: SeedRun[],
   input: RunExampleInput,
   expectedStop: string,
+  variant: VariantSpec,
 ): Promise<Record<string, ClauseOutcome>> {
   const out: Record<string, ClauseOutcome> = {};
   const stopped = runs.find((r) => r.result.stop.reason !== expectedStop);
@@ -202,7 +274,7 @@ async function verdicts(
       continue;
     }
     const results: AssertionOutcome[] = [];
-    for (const a of checked) results.push(await checkAcrossSeeds(a.parsed, runs, input, engine));
+    for (const a of checked) results.push(await checkAcrossSeeds(a.parsed, runs, input, engine, variant));
     out[clause.id] = { held: results.every((r) => r.held), assertions: results };
   }
   return out;
@@ -220,6 +292,7 @@ async function compareWithReference(
   runs: SeedRun[],
   input: RunExampleInput,
   expectedStop: string,
+  variant: VariantSpec,
 ): Promise<void> {
   if (input.engine === REFERENCE_ENGINE) return;
   const expected = (id: string) => !input.example.violates.includes(id);
@@ -230,7 +303,7 @@ async function compareWithReference(
   if (!classify) return;
   const reference = await getEngine(REFERENCE_ENGINE);
   const refRuns: SeedRun[] = [];
-  for (const r of runs) refRuns.push(await runSeed(reference, input, r.seed, false));
+  for (const r of runs) refRuns.push(await runSeed(reference, input, r.seed, false, variant));
   let explained: string | undefined;
   for (const [i, r] of runs.entries()) {
     const d = classify({ world: r.world, result: r.result, reference: refRuns[i]!.result });
@@ -240,10 +313,11 @@ async function compareWithReference(
     }
   }
   if (!explained) return;
-  const refClauses = await verdicts(reference, refRuns, input, expectedStop);
+  const refClauses = await verdicts(reference, refRuns, input, expectedStop, variant);
   const refReached = refRuns.every((r) => r.result.stop.reason === expectedStop);
   if (!reached && refReached) {
     outcome.notComparable = explained;
+    outcome.referenceHeld = Object.fromEntries(Object.entries(refClauses).map(([id, c]) => [id, c.held]));
     for (const c of Object.values(outcome.clauses)) c.notComparable = explained;
     return;
   }
@@ -265,6 +339,7 @@ async function checkAcrossSeeds(
   runs: SeedRun[],
   input: RunExampleInput,
   engine: Engine,
+  variant: VariantSpec,
 ): Promise<AssertionOutcome> {
   const evals = runs.map((r) => evalIn(a, r));
   const failed = evals.findIndex((e) => !e.held);
@@ -285,7 +360,7 @@ async function checkAcrossSeeds(
     const values = evals.map((e) => e.reads[name]);
     const j = values.findIndex((v) => v !== values[0]);
     if (j < 0) continue;
-    const source = await attribute(a, name, runs[0]!, runs[j]!, input, engine);
+    const source = await attribute(a, name, runs[0]!, runs[j]!, input, engine, variant);
     return {
       held: false,
       seed: runs[j]!.seed,
@@ -311,10 +386,11 @@ async function attribute(
   B: SeedRun,
   input: RunExampleInput,
   engine: Engine,
+  variant: VariantSpec,
 ): Promise<string | undefined> {
   const base = evalIn(a, A).reads[name];
   for (const g of input.given.inputs) {
-    const r = await runSeed(engine, input, A.seed, false, { [g]: B.seed });
+    const r = await runSeed(engine, input, A.seed, false, variant, { [g]: B.seed });
     if (r.result.stop.reason !== A.result.stop.reason) return g;
     if (evalIn(a, r).reads[name] !== base) return g;
   }

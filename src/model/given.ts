@@ -46,6 +46,22 @@ export interface MemoryEntry {
   line: number;
 }
 
+/**
+ * A named caller state (`variants:`): state items that replace or add to the stage's `state:`, and
+ * memory entries laid over the stage's `memory:`. Every example runs under every variant; the first is
+ * the default (its trace and final state are the ones shown). A given without `variants:` has one, named
+ * DEFAULT_VARIANT, that changes nothing.
+ */
+export interface VariantSpec {
+  name: string;
+  title?: string;
+  state: { item: string; value: ExprField; line: number }[];
+  memory: MemoryEntry[];
+  line: number;
+}
+
+export const DEFAULT_VARIANT = 'default';
+
 export interface GivenSpec {
   title?: string;
   /** Where an example's code is loaded. */
@@ -61,6 +77,8 @@ export interface GivenSpec {
   seeds: number;
   /** Instruction budget for a run (`max_steps:`), when the stage needs another than the default. */
   maxSteps?: number;
+  /** The caller states every example runs under (at least one; the first is the default). */
+  variants: VariantSpec[];
 }
 
 export const GIVEN_KEYS = [
@@ -73,7 +91,9 @@ export const GIVEN_KEYS = [
   'until',
   'seeds',
   'max_steps',
+  'variants',
 ];
+const VARIANT_KEYS = ['title', 'state', 'memory'];
 const MEMORY_KEYS = ['at', 'asm', 'bytes', 'qwords', 'fill', 'size'];
 export const DEFAULT_CODE = 0x100000n;
 export const DEFAULT_SEEDS = 4;
@@ -299,6 +319,7 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
     state: [],
     garbage: [],
     seeds: DEFAULT_SEEDS,
+    variants: [],
   };
 
   if (top.has('title')) {
@@ -400,6 +421,9 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
       }
   }
 
+  if (top.has('variants')) spec.variants = variantsOf(r, node('variants'), keyNode('variants'), names, spec);
+  if (!spec.variants.length) spec.variants = [{ name: DEFAULT_VARIANT, state: [], memory: [], line: 0 }];
+
   if (top.has('until')) {
     const f = r.expr(node('until'), 'until', names, keyNode('until'));
     if (f) spec.until = f;
@@ -424,6 +448,87 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
 
   r.errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return r.errors.length ? { errors: r.errors } : { given: spec, errors: [] };
+}
+
+/** `variants:`: a mapping of names to { title, state, memory }; see VariantSpec. */
+function variantsOf(
+  r: Reader,
+  node: Node | null | undefined,
+  place: Node,
+  names: string[],
+  spec: GivenSpec,
+): VariantSpec[] {
+  const out: VariantSpec[] = [];
+  for (const p of pairsOf(r, node, 'variants', place)) {
+    const name = keyOf(p);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+      r.error(p.key as Node, `variant name '${name}' must be lower-case letters, digits and '-'`);
+      continue;
+    }
+    const v: VariantSpec = { name, state: [], memory: [], line: r.pos(p.key as Node).line };
+    const body = p.value as Node | null;
+    // An empty variant (`4-level: {}` or `4-level:`) is the stage's state as written.
+    const fields =
+      body === null || (isScalar(body) && body.value === '')
+        ? []
+        : pairsOf(r, body, `variant ${name}`, p.key as Node);
+    for (const f of fields) {
+      const k = keyOf(f);
+      if (!VARIANT_KEYS.includes(k)) {
+        r.error(
+          f.key as Node,
+          `unknown variant key '${k}'${didYouMean(k, VARIANT_KEYS) || ` (keys: ${VARIANT_KEYS.join(', ')})`}`,
+        );
+        continue;
+      }
+      if (k === 'title') {
+        const s = r.scalar(f.value as Node, 'title', f.key as Node);
+        if (s) v.title = String(s.value);
+      } else if (k === 'state') {
+        const seen = new Set<string>();
+        for (const q of pairsOf(r, f.value as Node, `variant ${name} state`, f.key as Node)) {
+          const key = keyOf(q);
+          const item = stateItemName(key);
+          if (!item) {
+            r.error(q.key as Node, `'${key}' is not a state item (${STATE_ITEM_EXAMPLES})`);
+            continue;
+          }
+          if (seen.has(item)) {
+            r.error(q.key as Node, `${item} is set twice`);
+            continue;
+          }
+          if (spec.garbage.some((g) => g.item === item)) {
+            r.error(q.key as Node, `${item} is garbage in this stage; a variant cannot set it`);
+            continue;
+          }
+          seen.add(item);
+          const e = r.expr(q.value as Node, `variant ${name} state ${key}`, names, q.key as Node);
+          if (e) v.state.push({ item, value: e, line: r.pos(q.key as Node).line });
+        }
+      } else {
+        const list = f.value as Node;
+        if (!isSeq(list)) r.error(list ?? f.key, 'memory must be a list of entries (- at: ...)');
+        else
+          for (const item of list.items as Node[]) {
+            const entry = memoryEntry(r, item, names, spec.symbols);
+            if (!entry) continue;
+            if (entry.content.kind === 'asm' || entry.content.kind === 'garbage') {
+              r.error(
+                item,
+                `a variant's memory holds bytes, qwords or a fill byte, not ${entry.content.kind}`,
+              );
+              continue;
+            }
+            v.memory.push(entry);
+          }
+      }
+    }
+    if (out.some((o) => o.name === name)) r.error(p.key as Node, `variant ${name} is defined twice`);
+    else out.push(v);
+  }
+  if (isMap(node) && !out.length && !r.errors.length)
+    r.error(place, 'variants must name at least one variant');
+  return out;
 }
 
 function memoryEntry(

@@ -61,6 +61,11 @@ export interface Example {
   violates: string[];
   /** The implementation this example models (an id from spec/implementations.yaml), for the matrix. */
   impl?: string;
+  /**
+   * Caller-state variants of its stage it does not run under (`without=`): states its implementation
+   * never runs in (a kernel older than 5-level paging is never entered with CR4.LA57). The prose says why.
+   */
+  without?: string[];
   source: string;
   place: SourcePlace;
 }
@@ -95,6 +100,8 @@ export interface Verdict {
    * explains it: "not comparable (unicorn gap: <id> — <evidence>)". Neither a pass nor a failure.
    */
   notComparable?: string;
+  /** The caller-state variant the failure was seen under (stages with more than one variant). */
+  variant?: string;
 }
 
 /** One step of a rendered trace; values are "0x..." strings. */
@@ -124,6 +131,10 @@ export interface ExampleRun {
   ok: boolean;
   /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
   notComparable?: string;
+  /** The caller-state variants the example ran under, when its stage has more than one. */
+  variants?: string[];
+  /** Variants this engine could not run where the reference did: "not comparable (...)" by name. */
+  variantsNotComparable?: Record<string, string>;
 }
 
 /** Everything the plugin learned from one spec file. */

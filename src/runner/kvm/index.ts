@@ -57,6 +57,8 @@ import {
   loadLibc,
   type Libc,
 } from '../native/libc.ts';
+import { hex } from '../../x86/hex.ts';
+import { cloneState } from '../world.ts';
 import { wallClockMs } from './budget.ts';
 import { WallClockTimer } from './timer.ts';
 
@@ -107,6 +109,12 @@ export const kvmEngine: Engine = {
 
 const HLT = 0xf4;
 const EINTR = 4;
+const EINVAL = 22;
+
+/** KVM refused the world's initial state (KVM_SET_SREGS EINVAL). */
+class StateRefused extends Error {
+  override name = 'StateRefused';
+}
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
 /** KVM_INTERNAL_ERROR_* suberrors (linux/kvm.h). */
@@ -142,7 +150,13 @@ class KvmRun {
 
   run(): RunResult {
     try {
-      this.setUp();
+      try {
+        this.setUp();
+      } catch (e) {
+        // A state this host's KVM does not accept (a CR4 bit its CPU lacks): the run never started.
+        if (e instanceof StateRefused) return this.refused(e.message);
+        throw e;
+      }
       const stop = this.loop();
       return this.result(stop);
     } finally {
@@ -293,7 +307,12 @@ class KvmRun {
     d.setBigUint64(off(S, 'cr8'), 0n, true);
     d.setBigUint64(off(S, 'efer'), s.efer, true);
     for (let i = 0; i < 4; i++) d.setBigUint64(off(S, 'interrupt_bitmap') + 8 * i, 0n, true);
-    this.sys(this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_SREGS, buf), 'KVM_SET_SREGS');
+    const r = this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_SREGS, buf);
+    if (r < 0 && this.libc.errno() === EINVAL)
+      throw new StateRefused(
+        `KVM_SET_SREGS refused the initial state (EINVAL): CR0 ${hex(s.cr0)}, CR4 ${hex(s.cr4)}, EFER ${hex(s.efer)}`,
+      );
+    this.sys(r, 'KVM_SET_SREGS');
   }
 
   private setRegs(s: CpuState): void {
@@ -419,6 +438,20 @@ class KvmRun {
   }
 
   // ---- results -----------------------------------------------------------------------------
+
+  /** The result of a run KVM refused to start: the world's own state, and the RAM as loaded. */
+  private refused(message: string): RunResult {
+    return {
+      engine: 'kvm',
+      stop: { reason: 'engine-limit', rip: this.world.state.rip, message },
+      state: cloneState(this.world.state),
+      memory: this.readMemory(),
+      undefinedFlags: 0n,
+      ports: [],
+      serial: '',
+      events: this.events,
+    };
+  }
 
   private result(stop: Stop): RunResult {
     return {
