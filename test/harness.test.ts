@@ -95,6 +95,18 @@ describe('sample chapter', async () => {
       /^leak: rsp differs across seeds \(seed 1: 0x2[0-9a-f]{5}, seed \d: 0x2[0-9a-f]{5}\); it comes from the garbage input r11$/,
     );
   });
+
+  test('what fails each checked clause: the pass-through (not a run of the chapter) or counterexamples', () => {
+    expect(doc.runs.map((r) => r.example)).not.toContain('pass-through');
+    expect(doc.exercise).toEqual({
+      'demo.gpr.zero': { passThrough: 'default', counterexamples: ['demo-r10-kept'] },
+      'demo.stack.in-page': { passThrough: 'default', counterexamples: ['demo-stack-leak'] },
+      'demo.stack.zero-return': { counterexamples: ['demo-stack-leak'] },
+      'demo.flags.if': { passThrough: 'default', counterexamples: [] },
+      // `efer unchanged` holds for a giver that does nothing, and no counterexample names it.
+      'demo.efer.kept': { counterexamples: [] },
+    });
+  });
 });
 
 describe('mutations make the suite fail, naming the clause and the Markdown line', () => {

@@ -13,6 +13,7 @@ import type { Example, Stage } from '../model/types.ts';
 import type { EngineName } from '../runner/types.ts';
 import { codeSalt } from './salt.ts';
 import { prepareGiven, type StageGiven } from './stage.ts';
+import { untilAddress } from '../model/given.ts';
 
 export interface Job {
   example: Example;
@@ -27,6 +28,12 @@ export interface Job {
 export interface Plan {
   /** The jobs of each file, in example order (empty for files not selected). */
   jobs: Map<SpecFile, Job[]>;
+  /**
+   * Per stage that runs, a pass-through implementation (exercised.ts): it goes straight to the stage's
+   * stop point with the caller's state unchanged. Its verdicts show which clauses a do-nothing giver
+   * fails; it is no example of the spec (no test case, no run on the site).
+   */
+  passThrough: Job[];
   messages: VFileMessage[];
 }
 
@@ -58,7 +65,20 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
       }
     jobs.set(f, list);
   }
-  return { jobs, messages };
+  const passThrough: Job[] = [];
+  for (const stage of model.index.stages.values()) {
+    const given = givens.get(stage.id);
+    if (
+      !given ||
+      broken.has(stage.id) ||
+      !model.files.some((f) => selected(f.file) && f.file === stage.place.file)
+    )
+      continue;
+    const example = passThroughExample(stage, given);
+    const clauses = clausesOf.get(stage.id) ?? [];
+    passThrough.push({ example, stage, given, clauses, key: jobKey(engine, stage, example, clauses) });
+  }
+  return { jobs, messages, passThrough };
 }
 
 /**
@@ -80,6 +100,31 @@ function variantsKnown(example: Example, given: StageGiven, messages: VFileMessa
     return false;
   }
   return true;
+}
+
+/** The name of every stage's pass-through run (not an example name of the spec). */
+export const PASS_THROUGH = 'pass-through';
+
+/**
+ * A jump to the stop point (a `hlt` where the stage has none), placed at the stage's given block. The
+ * stop point is evaluated without code labels: a stage whose `until` needs one has no pass-through.
+ */
+function passThroughExample(stage: Stage, given: StageGiven): Example {
+  let until: bigint | undefined;
+  try {
+    until = untilAddress(given.spec, given.spec.symbols);
+  } catch {
+    until = undefined;
+  }
+  const source = until === undefined ? '\thlt\n' : `\t.code64\n\tjmp 0x${until.toString(16)}\n`;
+  return {
+    name: PASS_THROUGH,
+    kind: 'counterexample',
+    stage: stage.id,
+    violates: [],
+    source,
+    place: stage.place,
+  };
 }
 
 /** Each stage's given, parsed once; errors are placed on the given block's lines. */

@@ -52,6 +52,8 @@ export interface Outcome {
    * is the other variants'.
    */
   variantsNotComparable?: Record<string, string>;
+  /** Variants (not the default) whose run did not reach the stop point: how it ended, by name. */
+  variantsMissed?: Record<string, string>;
   /** The reference's verdicts under this run's variant, where the engine's run as a whole was not comparable. */
   referenceHeld?: Record<string, boolean>;
 }
@@ -168,8 +170,11 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
  * state) stays the one shown.
  */
 function combineVariants(outcome: Outcome, parts: { variant: VariantSpec; outcome: Outcome }[]): void {
-  for (const { variant, outcome: o } of parts.slice(1))
+  for (const { variant, outcome: o } of parts.slice(1)) {
     if (o.notComparable) (outcome.variantsNotComparable ??= {})[variant.name] = o.notComparable;
+    else if (o.stop.reason !== o.expectedStop)
+      (outcome.variantsMissed ??= {})[variant.name] = `${o.stop.reason} at ${o.stop.rip}: ${o.stop.message}`;
+  }
   for (const [id, combined] of Object.entries(outcome.clauses)) {
     if (!combined.held) combined.variant = parts[0]!.variant.name;
     for (const { variant, outcome: o } of parts.slice(1)) {

@@ -137,6 +137,14 @@ export interface ExampleRun {
   variantsNotComparable?: Record<string, string>;
 }
 
+/** What fails a checked clause (src/harness/exercised.ts); neither: the clause is not exercised. */
+export interface ClauseExercise {
+  /** The caller-state variant under which the stage's pass-through fails it. */
+  passThrough?: string;
+  /** Counterexamples that name it in violates= and fail it. */
+  counterexamples: string[];
+}
+
 /** Everything the plugin learned from one spec file. */
 export interface SpecDocument {
   file: string;
@@ -144,4 +152,6 @@ export interface SpecDocument {
   clauses: Clause[];
   examples: Example[];
   runs: ExampleRun[];
+  /** By clause ID, for this file's checked clauses whose stage ran (exercised.ts). */
+  exercise?: Record<string, ClauseExercise>;
 }
