@@ -5,6 +5,7 @@ import {
   garbageInputs,
   parseGiven,
   untilAddress,
+  untilRange,
   type GivenSpec,
 } from '../src/model/given.ts';
 import { hashName, seededBytes, seededValue, splitmix64 } from '../src/model/seeded.ts';
@@ -367,6 +368,16 @@ garbage: [rax]
       '12:7 rax is garbage in this stage; a variant cannot set it',
       "13:7 'nonsense' is not a state item (rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...)",
       "15:9 a variant's memory holds bytes, qwords or a fill byte, not garbage",
+    ]);
+  });
+});
+
+group('until_in', () => {
+  it('reads a stop region, and refuses anything but two addresses', () => {
+    const g = parsed('symbols:\n  k: 0x1000000\nuntil_in: [k, k + 0x800000]\n');
+    expect(untilRange(g, g.symbols)).toEqual({ start: 0x1000000n, end: 0x1800000n });
+    expect(errors('until_in: [1, 2, 3]\n')).toEqual([
+      '1:11 until_in is a list of two addresses, [start, end]',
     ]);
   });
 });

@@ -114,15 +114,26 @@ async function runSeed(
   seedOf?: Record<string, number>,
   onProgress?: RunOptions['onProgress'],
 ): Promise<SeedRun> {
-  const { world, until } = worldOf(input.given, input.code, input.snippets, seed, seedOf, variant);
+  const { world, until, untilRanges } = worldOf(
+    input.given,
+    input.code,
+    input.snippets,
+    seed,
+    seedOf,
+    variant,
+  );
   checkCodeFits(world, input);
   const initialMemory = memoryOf(world);
   const options: RunOptions = { trace, traceKeep: TRACE_KEEP };
   if (until) options.until = until;
+  if (untilRanges) options.untilRanges = untilRanges;
   if (input.given.maxSteps !== undefined) options.maxSteps = input.given.maxSteps;
   if (onProgress) options.onProgress = onProgress;
   const result = await engine.run(cloneWorld(world), options);
-  return until ? { seed, world, initialMemory, result, until } : { seed, world, initialMemory, result };
+  const stops = until ?? (untilRanges && []);
+  return stops
+    ? { seed, world, initialMemory, result, until: stops }
+    : { seed, world, initialMemory, result };
 }
 
 /** The code must lie in the world's RAM (a `.fill` of millions of bytes does not). */

@@ -1,7 +1,7 @@
 // A stage ready to run examples: its given parsed once (src/model/given.ts), the seeds, the assembly
 // jobs of its snippets, its garbage inputs; and the world of one run of it.
 
-import { garbageInputs, parseGiven, untilAddress, worldSymbols } from '../model/given.ts';
+import { garbageInputs, parseGiven, untilAddress, untilRange, worldSymbols } from '../model/given.ts';
 import type { GivenError, GivenSpec, VariantSpec } from '../model/given.ts';
 import type { Stage } from '../model/types.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
@@ -53,11 +53,17 @@ export function worldOf(
   seed: number,
   seedOf?: Record<string, number>,
   variant?: VariantSpec,
-): { world: World; until?: bigint[] } {
+): { world: World; until?: bigint[]; untilRanges?: { start: bigint; end: bigint }[] } {
   const world = buildWorld(given.spec, code, seed, snippets, {
     ...(seedOf && { seedOf }),
     ...(variant && { variant }),
   });
-  const until = untilAddress(given.spec, worldSymbols(given.spec, code.symbols));
-  return until === undefined ? { world } : { world, until: [until] };
+  const symbols = worldSymbols(given.spec, code.symbols);
+  const until = untilAddress(given.spec, symbols);
+  const range = untilRange(given.spec, symbols);
+  return {
+    world,
+    ...(until !== undefined && { until: [until] }),
+    ...(range && { untilRanges: [range] }),
+  };
 }

@@ -74,6 +74,8 @@ export interface GivenSpec {
   /** State items set from the seed: GPRs, rflags (status flags only), cr2, msr.0x..., fs.base, gs.base. */
   garbage: { item: string; line: number; column: number }[];
   until?: ExprField;
+  /** `until_in: [start, end]`: also stop at the first instruction inside [start, end). */
+  untilIn?: [ExprField, ExprField];
   seeds: number;
   /** Instruction budget for a run (`max_steps:`), when the stage needs another than the default. */
   maxSteps?: number;
@@ -89,6 +91,7 @@ export const GIVEN_KEYS = [
   'state',
   'garbage',
   'until',
+  'until_in',
   'seeds',
   'max_steps',
   'variants',
@@ -440,6 +443,15 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
     }
     return n;
   };
+  if (top.has('until_in')) {
+    const list = node('until_in');
+    if (!isSeq(list) || list.items.length !== 2)
+      r.error(list ?? keyNode('until_in'), 'until_in is a list of two addresses, [start, end]');
+    else {
+      const [a, b] = (list.items as Node[]).map((n) => r.expr(n, 'until_in', names, list));
+      if (a && b) spec.untilIn = [a, b];
+    }
+  }
   if (top.has('seeds')) spec.seeds = count('seeds', 1, 64) ?? DEFAULT_SEEDS;
   if (top.has('max_steps')) {
     const n = count('max_steps', 1, 1e9);
@@ -687,6 +699,16 @@ export function fieldValue(f: ExprField, symbols: Record<string, bigint>, what: 
       );
     throw e;
   }
+}
+
+/** The stop range of a run (`until_in:`), or undefined when the stage has none. */
+export function untilRange(
+  given: GivenSpec,
+  symbols: Record<string, bigint>,
+): { start: bigint; end: bigint } | undefined {
+  if (!given.untilIn) return undefined;
+  const [a, b] = given.untilIn;
+  return { start: fieldValue(a, symbols, 'until_in'), end: fieldValue(b, symbols, 'until_in') };
 }
 
 /** The stop address of a run (`until:`), or undefined when the stage has none. */

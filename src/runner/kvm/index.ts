@@ -8,7 +8,8 @@
 // - `until` addresses are reached by planting a `hlt` byte at each one's physical address (translated
 //   with the world's initial paging); a HLT exit right after such a byte is reported as 'until' at that
 //   address, and the original byte is put back in the result memory. Code that reads its own bytes at
-//   an until address, or remaps it, sees the difference: docs/guides/engines.md says so.
+//   an until address, or remaps it, sees the difference: docs/guides/engines.md says so. An until
+//   range is filled with hlt bytes the same way, page by page, and its bytes are put back as well.
 // - KVM cannot count instructions: `steps` is undefined, and the budget becomes a wall-clock limit
 //   enforced by a per-thread POSIX timer whose signal makes KVM_RUN return EINTR.
 // - KVM_EXIT_SHUTDOWN is a triple fault (the vector is not reported); FAIL_ENTRY and INTERNAL_ERROR are
@@ -135,6 +136,8 @@ class KvmRun {
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
   /** Physical address -> original byte, for each planted hlt; linear until address by physical. */
   private readonly planted = new Map<bigint, { byte: number; linear: bigint }>();
+  /** Until ranges: each page-sized piece filled with hlt, with its original bytes. */
+  private readonly plantedRanges: { linear: bigint; phys: bigint; bytes: Uint8Array; range: string }[] = [];
   private readonly io: PortLog;
   private readonly events: string[] = [];
   private readonly wallMs: number;
@@ -233,6 +236,31 @@ class KvmRun {
       }
       if (!this.planted.has(phys)) this.planted.set(phys, { byte: cur, linear });
       this.writePhys(phys, Uint8Array.of(HLT));
+    }
+    // A range is filled with hlt page by page (each piece translated on its own): the first
+    // instruction fetched inside it exits, and rip - 1 says where it entered.
+    for (const r of this.options.untilRanges ?? []) {
+      const range = `0x${r.start.toString(16)}-0x${r.end.toString(16)}`;
+      for (let linear = r.start; linear < r.end;) {
+        const next = (linear | 0xfffn) + 1n < r.end ? (linear | 0xfffn) + 1n : r.end;
+        let phys: bigint | undefined;
+        try {
+          const t = translate(mem, s, linear, { exec: true });
+          phys = t.ok ? t.phys : undefined;
+        } catch {
+          phys = undefined;
+        }
+        const bytes = phys === undefined ? undefined : this.readPhys(phys, Number(next - linear));
+        if (phys === undefined || bytes === undefined)
+          this.events.push(
+            `until range ${range}: 0x${linear.toString(16)} is not mapped to RAM at the start; no hlt planted there`,
+          );
+        else {
+          this.plantedRanges.push({ linear, phys, bytes, range });
+          this.writePhys(phys, new Uint8Array(bytes.length).fill(HLT));
+        }
+        linear = next;
+      }
     }
   }
 
@@ -374,6 +402,17 @@ class KvmRun {
           this.writeRip(at);
           return { reason: 'until', rip: at, message: `reached until address 0x${at.toString(16)}` };
         }
+        const piece = this.plantedRanges.find(
+          (p) => rip - 1n >= p.linear && rip - 1n < p.linear + BigInt(p.bytes.length),
+        );
+        if (piece) {
+          this.writeRip(rip - 1n);
+          return {
+            reason: 'until',
+            rip: rip - 1n,
+            message: `entered ${piece.range} at 0x${(rip - 1n).toString(16)}`,
+          };
+        }
         return { reason: 'hlt', rip, message: `hlt at 0x${(rip - 1n).toString(16)}` };
       }
       case EXIT.IO: {
@@ -512,6 +551,7 @@ class KvmRun {
 
   private readMemory(): SparseMemory {
     const mem = new SparseMemory(this.world.ram);
+    for (const p of this.plantedRanges) this.writePhys(p.phys, p.bytes);
     for (const [phys, { byte }] of this.planted) this.writePhys(phys, Uint8Array.of(byte));
     const zero = Buffer.alloc(PAGE_SIZE);
     for (const { base, host } of this.ram) {
