@@ -18,6 +18,7 @@ import { exampleAnchor, exampleKey, tombstonePath } from './ids.ts';
 
 /** A clause ID that was retired (tombstoned) in spec/clauses.lock.json (read by src/markdown/lock.ts). */
 export type { RetiredClause };
+export type { ChangelogEntry, ClauseChange } from '../markdown/changelog.ts';
 
 export interface Implementation {
   id: string;
