@@ -364,10 +364,20 @@ garbage: [rax]
 `),
     ).toEqual([
       "8:3 variant name 'Bad_Name' must be lower-case letters, digits and '-'",
-      "10:5 unknown variant key 'colour' (keys: title, state, memory)",
+      "10:5 unknown variant key 'colour' (keys: title, state, memory, only)",
       '12:7 rax is garbage in this stage; a variant cannot set it',
       "13:7 'nonsense' is not a state item (rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...)",
       "15:9 a variant's memory holds bytes, qwords or a fill byte, not garbage",
+    ]);
+  });
+});
+
+group('variants for some examples only', () => {
+  it('reads only: as a list of example names, placed', () => {
+    const g = parsed('variants:\n  a:\n  b:\n    only: [xen, other]\n');
+    expect(g.variants[1]!.only).toEqual({ names: ['xen', 'other'], line: 4, column: 11 });
+    expect(errors('variants:\n  a:\n  b:\n    only: xen\n')).toEqual([
+      '4:11 only is a list of example names, e.g. [xen-kexec-reloc]',
     ]);
   });
 });

@@ -155,6 +155,19 @@ describe('what does not run', () => {
     expect(documents[0]!.runs).toEqual([]);
   });
 
+  test("a variant's only: naming no example of the stage is an error at the given", async () => {
+    const text = source.replace(
+      'until: entry\n',
+      'until: entry\nvariants:\n  base:\n  other:\n    only: [nope]\n',
+    );
+    const { messages } = await checkVariant(text);
+    const m = messages.find((x) => x.ruleId === 'given');
+    expect(m?.message).toBe(
+      'stage "demo" given: variant other: only names "nope", which is not an example of this stage',
+    );
+    expect(m?.line).toBe(lineOf('until: entry') + 4);
+  });
+
   test('a counterexample with a wrong violates= does not stop the others', async () => {
     const { documents, messages } = await checkVariant(
       source.replace('violates=demo.gpr.zero', 'violates=demo.gpr.zeroo'),

@@ -52,6 +52,7 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
     if (!variantsKnown(example, given, messages)) return undefined;
     return given;
   };
+  for (const [id, given] of givens) onlyNamesKnown(model, id, given, messages);
   const jobs = new Map<SpecFile, Job[]>();
   for (const f of model.files) {
     const list: Job[] = [];
@@ -79,6 +80,28 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
     passThrough.push({ example, stage, given, clauses, key: jobKey(engine, stage, example, clauses) });
   }
   return { jobs, messages, passThrough };
+}
+
+/** A variant's `only:` names examples of its stage (an error at the name in the given otherwise). */
+function onlyNamesKnown(
+  model: SpecModel,
+  stageId: string,
+  given: StageGiven,
+  messages: VFileMessage[],
+): void {
+  const stage = model.index.stages.get(stageId)!;
+  for (const v of given.spec.variants)
+    for (const name of v.only?.names ?? []) {
+      const ex = model.index.examples.get(name);
+      if (ex && ex.stage === stageId) continue;
+      messages.push(
+        specMessage(
+          `stage "${stageId}" given: variant ${v.name}: only names "${name}", which is not an example of this stage`,
+          { file: stage.place.file, line: stage.place.line + v.only!.line, column: v.only!.column },
+          'given',
+        ),
+      );
+    }
 }
 
 /**

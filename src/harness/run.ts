@@ -27,6 +27,7 @@ import type { AssembledCode } from './assembly.ts';
 import { differencesOf, notComparableText, REFERENCE_ENGINE } from './differences.ts';
 import { worldOf, type StageGiven } from './stage.ts';
 import type { VariantSpec } from '../model/given.ts';
+import { PASS_THROUGH } from './plan.ts';
 
 /** The outcome of one example, free of Markdown positions (so it can be cached across edits). */
 export interface Outcome {
@@ -161,7 +162,11 @@ export interface RunExampleInput {
 export async function runExample(input: RunExampleInput): Promise<Outcome> {
   const engine = await getEngine(input.engine);
   const skipped = input.example.without ?? [];
-  const variants = input.given.spec.variants.filter((v) => !skipped.includes(v.name));
+  const everywhere = input.example.name === PASS_THROUGH;
+  const variants = input.given.spec.variants.filter(
+    (v) =>
+      everywhere || (!skipped.includes(v.name) && (!v.only || v.only.names.includes(input.example.name))),
+  );
   const parts: { variant: VariantSpec; outcome: Outcome }[] = [];
   for (const [i, variant] of variants.entries())
     parts.push({ variant, outcome: await runVariant(engine, input, variant, i === 0) });

@@ -57,6 +57,11 @@ export interface VariantSpec {
   title?: string;
   state: { item: string; value: ExprField; line: number }[];
   memory: MemoryEntry[];
+  /**
+   * `only:` the examples that run under it (a world only some givers meet, such as a list format only
+   * Xen writes); the stage's pass-through runs under every variant. Absent: every example.
+   */
+  only?: { names: string[]; line: number; column: number };
   line: number;
 }
 
@@ -96,7 +101,7 @@ export const GIVEN_KEYS = [
   'max_steps',
   'variants',
 ];
-const VARIANT_KEYS = ['title', 'state', 'memory'];
+const VARIANT_KEYS = ['title', 'state', 'memory', 'only'];
 const MEMORY_KEYS = ['at', 'asm', 'bytes', 'qwords', 'fill', 'size'];
 export const DEFAULT_CODE = 0x100000n;
 export const DEFAULT_SEEDS = 4;
@@ -496,6 +501,14 @@ function variantsOf(
       if (k === 'title') {
         const s = r.scalar(f.value as Node, 'title', f.key as Node);
         if (s) v.title = String(s.value);
+      } else if (k === 'only') {
+        const list = f.value as Node;
+        const names = isSeq(list)
+          ? (list.items as Node[]).map((n) => (isScalar(n) ? String(n.value) : '')).filter(Boolean)
+          : [];
+        if (!isSeq(list) || !names.length || names.length !== list.items.length)
+          r.error(list ?? f.key, 'only is a list of example names, e.g. [xen-kexec-reloc]');
+        else v.only = { names, ...r.pos(list) };
       } else if (k === 'state') {
         const seen = new Set<string>();
         for (const q of pairsOf(r, f.value as Node, `variant ${name} state`, f.key as Node)) {
