@@ -99,12 +99,16 @@ describe('sample chapter', async () => {
   test('what fails each checked clause: the pass-through (not a run of the chapter) or counterexamples', () => {
     expect(doc.runs.map((r) => r.example)).not.toContain('pass-through');
     expect(doc.exercise).toEqual({
-      'demo.gpr.zero': { passThrough: 'default', counterexamples: ['demo-r10-kept'] },
-      'demo.stack.in-page': { passThrough: 'default', counterexamples: ['demo-stack-leak'] },
-      'demo.stack.zero-return': { counterexamples: ['demo-stack-leak'] },
-      'demo.flags.if': { passThrough: 'default', counterexamples: [] },
+      'demo.gpr.zero': { passThrough: 'default', counterexamples: ['demo-r10-kept'], variants: ['default'] },
+      'demo.stack.in-page': {
+        passThrough: 'default',
+        counterexamples: ['demo-stack-leak'],
+        variants: ['default'],
+      },
+      'demo.stack.zero-return': { counterexamples: ['demo-stack-leak'], variants: ['default'] },
+      'demo.flags.if': { passThrough: 'default', counterexamples: [], variants: ['default'] },
       // `efer unchanged` holds for a giver that does nothing, and no counterexample names it.
-      'demo.efer.kept': { counterexamples: [] },
+      'demo.efer.kept': { counterexamples: [], variants: [] },
     });
   });
 });

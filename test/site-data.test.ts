@@ -83,8 +83,8 @@ describe('buildSiteData', () => {
     const docs = documents.map((d) => ({
       ...d,
       exercise: {
-        'k2p.gpr.zero': { passThrough: 'default', counterexamples: ['linux-2.6.32'] },
-        'k2p.rflags.if': { counterexamples: [] },
+        'k2p.gpr.zero': { passThrough: 'default', counterexamples: ['linux-2.6.32'], variants: ['default'] },
+        'k2p.rflags.if': { counterexamples: [], variants: [] },
       },
     }));
     const d = buildSiteData({
@@ -105,6 +105,31 @@ describe('buildSiteData', () => {
       'not exercised: neither the pass-through nor a counterexample fails it',
     ]);
     expect(d.coverage.find((r) => r.id === 'k2p.gpr.zero')!.exercise?.passThrough).toBe('default');
+  });
+
+  it('marks a conforming cell "not exercised" where its examples ran under no variant that fails the clause', () => {
+    // k2p.gpr.zero fails only under variant b (say, a list format only one giver is handed).
+    const docs = documents.map((d) => ({
+      ...d,
+      runs: d.runs.map((r) => ({ ...r, variants: r.example === 'linux-6.18' ? ['a'] : ['a', 'b'] })),
+      exercise: {
+        'k2p.gpr.zero': { counterexamples: ['linux-2.6.32'], variants: ['b'] },
+        'k2p.rflags.if': { passThrough: 'a', counterexamples: [], variants: ['a'] },
+      },
+    }));
+    const d = buildSiteData({
+      documents: docs,
+      retired,
+      implementations,
+      version: '1.0',
+      siteUrl: 'https://kexec.example.org',
+      baseUrl: '/kc/',
+      pageOf: () => undefined,
+    });
+    const row = (id: string) =>
+      d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    expect(row('linux-6.18')).toEqual(['not-exercised', 'conforms']);
+    expect(row('linux-2.6.32')).toEqual(['violates', 'conforms']);
   });
 });
 

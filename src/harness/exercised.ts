@@ -11,6 +11,7 @@
 import type { SpecClause } from '../markdown/model.ts';
 import type { ClauseExercise, ExampleRun } from '../model/types.ts';
 import type { Outcome } from './run.ts';
+import { DEFAULT_VARIANT } from '../model/given.ts';
 
 /**
  * The exercise of each checked clause of a stage: `passThrough` names the variant under which the
@@ -25,14 +26,21 @@ export function exerciseOf(
   const reached = passThrough !== undefined && passThrough.stop.reason === passThrough.expectedStop;
   for (const c of clauses) {
     if (!c.assertions.some((a) => a.kind === 'check')) continue;
-    const e: ClauseExercise = { counterexamples: [] };
+    const e: ClauseExercise = { counterexamples: [], variants: [] };
+    const under = new Set<string>();
     const v = passThrough?.clauses[c.id];
-    const variant = v?.variant ?? passThrough?.variants?.[0] ?? 'default';
-    if (reached && v && !v.held && !passThrough.variantsMissed?.[variant]) e.passThrough = variant;
+    const variant = v?.variant ?? passThrough?.variants?.[0] ?? DEFAULT_VARIANT;
+    if (reached && v && !v.held && !passThrough.variantsMissed?.[variant]) {
+      e.passThrough = variant;
+      for (const name of v.failedUnder ?? [variant]) if (!passThrough.variantsMissed?.[name]) under.add(name);
+    }
     for (const r of runs)
       for (const x of r.verdicts)
-        if (x.clause === c.id && x.kind === 'counterexample' && !x.expectedToHold && !x.held)
+        if (x.clause === c.id && x.kind === 'counterexample' && !x.expectedToHold && !x.held) {
           e.counterexamples.push(r.example);
+          for (const name of x.failedUnder ?? [x.variant ?? DEFAULT_VARIANT]) under.add(name);
+        }
+    e.variants = [...under];
     out[c.id] = e;
   }
   return out;

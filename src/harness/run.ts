@@ -66,6 +66,8 @@ export interface ClauseOutcome {
   notComparable?: string;
   /** Where it failed: the caller-state variant the assertions come from (stages with variants). */
   variant?: string;
+  /** Every variant it failed under, in order (stages with variants; what exercised.ts reads). */
+  failedUnder?: string[];
 }
 
 export interface AssertionOutcome {
@@ -192,6 +194,10 @@ function combineVariants(outcome: Outcome, parts: { variant: VariantSpec; outcom
       (outcome.variantsMissed ??= {})[variant.name] = `${o.stop.reason} at ${o.stop.rip}: ${o.stop.message}`;
   }
   for (const [id, combined] of Object.entries(outcome.clauses)) {
+    const failedUnder = parts
+      .filter(({ outcome: o }) => o.clauses[id] && !o.clauses[id].held && !o.notComparable)
+      .map(({ variant }) => variant.name);
+    if (failedUnder.length) combined.failedUnder = failedUnder;
     if (!combined.held) combined.variant = parts[0]!.variant.name;
     for (const { variant, outcome: o } of parts.slice(1)) {
       const c = o.clauses[id];

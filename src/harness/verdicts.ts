@@ -31,6 +31,7 @@ export function materialize(
         assertions: checked.map((a, i) => ({ source: a.source, place: a.place, ...r.assertions[i]! })),
         ...(r.notComparable ? { notComparable: r.notComparable } : {}),
         ...(r.variant ? { variant: r.variant } : {}),
+        ...(r.failedUnder ? { failedUnder: r.failedUnder } : {}),
       };
     });
   // Verdicts that are not comparable on this engine count neither way.

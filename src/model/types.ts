@@ -102,6 +102,8 @@ export interface Verdict {
   notComparable?: string;
   /** The caller-state variant the failure was seen under (stages with more than one variant). */
   variant?: string;
+  /** Every variant it failed under (stages with more than one variant). */
+  failedUnder?: string[];
 }
 
 /** One step of a rendered trace; values are "0x..." strings. */
@@ -143,6 +145,11 @@ export interface ClauseExercise {
   passThrough?: string;
   /** Counterexamples that name it in violates= and fail it. */
   counterexamples: string[];
+  /**
+   * The variants under which the pass-through or one of those counterexamples fails it: an example
+   * that ran under none of them conforms on a check nothing failed in its worlds.
+   */
+  variants: string[];
 }
 
 /** Everything the plugin learned from one spec file. */
