@@ -48,6 +48,7 @@ test('the list has ids and descriptions, one place', () => {
     'cpuid-leaf1-host-values',
     'no-la57',
     'no-pcide',
+    'no-cet',
   ]);
   for (const d of KVM_HOST_DIFFERENCES) expect(d.description.length).toBeGreaterThan(40);
 });

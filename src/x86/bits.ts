@@ -126,6 +126,7 @@ export const CR0_PG = maskOf('cr0', 'PG');
 export const CR4_PAE = maskOf('cr4', 'PAE');
 export const CR4_LA57 = maskOf('cr4', 'LA57');
 export const CR4_PCIDE = maskOf('cr4', 'PCIDE');
+export const CR4_CET = maskOf('cr4', 'CET');
 export const EFER_SCE = maskOf('efer', 'SCE');
 export const EFER_LME = maskOf('efer', 'LME');
 export const EFER_LMA = maskOf('efer', 'LMA');

@@ -487,6 +487,12 @@ export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
   },
   cr4BitRefused('no-la57', 12, 'LA57', '5-level paging; the host CPU has no la57'),
   cr4BitRefused('no-pcide', 17, 'PCIDE', 'process-context identifiers, not offered to guests by this KVM'),
+  cr4BitRefused(
+    'no-cet',
+    23,
+    'CET',
+    'control-flow enforcement; the host CPU has neither shadow stacks nor IBT',
+  ),
 ];
 
 export interface PresentDifference {
