@@ -130,6 +130,7 @@ export default function createConfig(): Config {
           },
           { to: '/coverage', label: 'Coverage', position: 'left' },
           { to: '/matrix', label: 'Implementations', position: 'left' },
+          { to: '/changelog', label: 'Changelog', position: 'left' },
           {
             type: 'docSidebar',
             docsPluginId: 'docs',

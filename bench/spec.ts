@@ -23,7 +23,11 @@ export async function specBench(engine: EngineName = 'interp', dir = 'spec'): Pr
     const cold = await checkSpec(dir, { engine, cacheDir });
     const coldS = (performance.now() - t) / 1000;
     const runs = cold.documents.flatMap((d) => d.runs);
-    const seeds = runs.reduce((n, r) => n + (r.verdicts[0]?.seeds.length ?? 0), 0);
+    // Each example runs every seed under every caller-state variant it runs under.
+    const seeds = runs.reduce(
+      (n, r) => n + (r.verdicts[0]?.seeds.length ?? 0) * (r.variants?.length ?? 1),
+      0,
+    );
 
     t = performance.now(); // a new call: nothing in memory, every outcome on disk
     const warm = await checkSpec(dir, { engine, cacheDir });

@@ -37,6 +37,8 @@ function compare(engine: EngineName, a: SpecDocument[], b: SpecDocument[]): stri
         notComparable.push(`${where} on ${engine}: ${rb.notComparable}`);
         continue;
       }
+      for (const [variant, why] of Object.entries(rb.variantsNotComparable ?? {}))
+        notComparable.push(`${where} under variant ${variant} on ${engine}: ${why}`);
       if (!sameStopReason(ra.stop.reason as StopReason, rb.stop.reason as StopReason)) {
         problems.push(`${where}: stop differs — interp: ${ra.stop.message}; ${engine}: ${rb.stop.message}`);
         continue;

@@ -5,6 +5,7 @@ import {
   garbageInputs,
   parseGiven,
   untilAddress,
+  untilRange,
   type GivenSpec,
 } from '../src/model/given.ts';
 import { hashName, seededBytes, seededValue, splitmix64 } from '../src/model/seeded.ts';
@@ -303,5 +304,90 @@ group('building worlds', () => {
         message: "qwords: unknown name 'code.done' (the example defines no such label)",
       });
     }
+  });
+});
+
+group('caller-state variants', () => {
+  const BASE = `symbols:
+  pt: 0x9000
+state:
+  cr4: 0x20
+  efer: 0xd01
+garbage: [rax]
+`;
+  it('defaults to one variant that changes nothing', () => {
+    expect(parsed(BASE).variants).toEqual([{ name: 'default', state: [], memory: [], line: 0 }]);
+  });
+
+  it('lays a variant over the state and memory, and claims the CPUID features of its CR4', () => {
+    const g = parsed(`${BASE}variants:
+  plain:
+  kernel:
+    title: a kernel's CR4
+    state:
+      cr4: CR4_PAE | CR4_SMEP | CR4_LA57
+      cr3: pt
+    memory:
+      - at: pt
+        qwords: [0x1000 | 3]
+`);
+    expect(g.variants.map((v) => [v.name, v.title])).toEqual([
+      ['plain', undefined],
+      ['kernel', "a kernel's CR4"],
+    ]);
+    const plain = buildWorld(g, CODE, 1, []);
+    expect(plain.state.cr4).toBe(0x20n);
+    expect(plain.cpuid?.find((e) => e.leaf === 7)).toBeUndefined();
+    const w = buildWorld(g, CODE, 1, [], { variant: g.variants[1]! });
+    expect(w.state.cr4).toBe(0x101020n);
+    expect(w.state.cr3).toBe(0x9000n);
+    expect(w.state.efer).toBe(0xd01n); // not overridden
+    expect(w.image.at(-1)).toMatchObject({ addr: 0x9000n });
+    const leaf7 = (w.cpuid ?? []).find((e) => e.leaf === 7)!;
+    expect(leaf7.ebx & (1 << 7)).not.toBe(0); // SMEP
+    expect(leaf7.ecx & (1 << 16)).not.toBe(0); // LA57
+    expect((w.cpuid ?? []).find((e) => e.leaf === 0)!.eax).toBe(7);
+  });
+
+  it('reports bad variants at their place', () => {
+    expect(
+      errors(`${BASE}variants:
+  Bad_Name: {}
+  ok:
+    colour: red
+    state:
+      rax: 1
+      nonsense: 2
+    memory:
+      - at: pt
+        fill: garbage
+`),
+    ).toEqual([
+      "8:3 variant name 'Bad_Name' must be lower-case letters, digits and '-'",
+      "10:5 unknown variant key 'colour' (keys: title, state, memory, only)",
+      '12:7 rax is garbage in this stage; a variant cannot set it',
+      "13:7 'nonsense' is not a state item (rax..r15, rip, rflags, cr0, cr2, cr3, cr4, efer, msr.0xNNN, cs.selector, gdtr.base ...)",
+      "15:9 a variant's memory holds bytes, qwords or a fill byte, not garbage",
+    ]);
+  });
+});
+
+group('variants for some examples only', () => {
+  it('reads only: as a list of example names, placed', () => {
+    const g = parsed('variants:\n  a:\n  b:\n    only: [xen, other]\n');
+    expect(g.variants[1]!.only).toEqual({ names: ['xen', 'other'], line: 4, column: 11 });
+    expect(errors('variants:\n  a:\n  b:\n    only: xen\n')).toEqual([
+      '4:11 only is a list of example names, e.g. [xen-kexec-reloc]',
+    ]);
+  });
+});
+
+group('until_in', () => {
+  it('reads a stop region, and refuses anything but two addresses', () => {
+    const g = parsed('symbols:\n  k: 0x1000000\nuntil_in: [k, k + 0x800000]\n');
+    expect(untilRange(g, g.symbols)).toEqual({ start: 0x1000000n, end: 0x1800000n });
+    expect(errors('until_in: [1, 2, 3]\n')).toEqual([
+      '1:11 until_in is a list of two addresses, [start, end]',
+    ]);
   });
 });

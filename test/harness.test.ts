@@ -95,6 +95,22 @@ describe('sample chapter', async () => {
       /^leak: rsp differs across seeds \(seed 1: 0x2[0-9a-f]{5}, seed \d: 0x2[0-9a-f]{5}\); it comes from the garbage input r11$/,
     );
   });
+
+  test('what fails each checked clause: the pass-through (not a run of the chapter) or counterexamples', () => {
+    expect(doc.runs.map((r) => r.example)).not.toContain('pass-through');
+    expect(doc.exercise).toEqual({
+      'demo.gpr.zero': { passThrough: 'default', counterexamples: ['demo-r10-kept'], variants: ['default'] },
+      'demo.stack.in-page': {
+        passThrough: 'default',
+        counterexamples: ['demo-stack-leak'],
+        variants: ['default'],
+      },
+      'demo.stack.zero-return': { counterexamples: ['demo-stack-leak'], variants: ['default'] },
+      'demo.flags.if': { passThrough: 'default', counterexamples: [], variants: ['default'] },
+      // `efer unchanged` holds for a giver that does nothing, and no counterexample names it.
+      'demo.efer.kept': { counterexamples: [], variants: [] },
+    });
+  });
 });
 
 describe('mutations make the suite fail, naming the clause and the Markdown line', () => {
@@ -141,6 +157,19 @@ describe('what does not run', () => {
     const { documents, messages } = await checkVariant(source.replace('rbx == 0', 'rbx = 0'));
     expect(messages.map((m) => [m.line, m.ruleId])).toEqual([[lineOf('rbx == 0'), 'expect-syntax']]);
     expect(documents[0]!.runs).toEqual([]);
+  });
+
+  test("a variant's only: naming no example of the stage is an error at the given", async () => {
+    const text = source.replace(
+      'until: entry\n',
+      'until: entry\nvariants:\n  base:\n  other:\n    only: [nope]\n',
+    );
+    const { messages } = await checkVariant(text);
+    const m = messages.find((x) => x.ruleId === 'given');
+    expect(m?.message).toBe(
+      'stage "demo" given: variant other: only names "nope", which is not an example of this stage',
+    );
+    expect(m?.line).toBe(lineOf('until: entry') + 4);
   });
 
   test('a counterexample with a wrong violates= does not stop the others', async () => {

@@ -246,6 +246,14 @@ describe('stop reasons', () => {
     expect(r.state.rip).toBe(w.symbols.there);
     expect(r.state.gpr.rax).toBe(1n);
   });
+  it('an until range stops before the first instruction executed inside it, wherever that is', async () => {
+    const w = await build(`mov $1,%eax; jmp inside; region: .fill 16,1,0x90; inside: mov $2,%eax; hlt`);
+    const r = await interpEngine.run(w, {
+      untilRanges: [{ start: w.symbols.region, end: w.symbols.region + 0x100n }],
+    });
+    expect(r.stop).toMatchObject({ reason: 'until', rip: w.symbols.inside });
+    expect(r.state.gpr.rax).toBe(1n);
+  });
   it('unsupported names the mnemonic and address', async () => {
     const r = await run(`nop; rdtsc; hlt`);
     expect(r.stop.reason).toBe('unsupported');

@@ -73,6 +73,15 @@ describe('mov to CR4 / CR3', () => {
   it('#GP for changing LA57 in IA-32e mode', async () => {
     expectFault(await run(`mov %cr4,%rax; or $(1<<12),%eax; mov %rax,%cr4; hlt`), GP, 0);
   });
+  it('CET and WP: #GP for setting CET with WP clear and for clearing WP with CET set; CET off first works', async () => {
+    const WP_OFF = 'mov %cr0,%rax; and $~(1<<16),%eax; mov %rax,%cr0';
+    const CET_ON = 'mov %cr4,%rax; or $(1<<23),%eax; mov %rax,%cr4';
+    expectFault(await run(`${WP_OFF}; ${CET_ON}; hlt`), GP, 0);
+    expectFault(await run(`${CET_ON}; ${WP_OFF}; hlt`), GP, 0);
+    const r = await run(`${CET_ON}; and $~(1<<23),%eax; mov %rax,%cr4; ${WP_OFF}; hlt`);
+    expect(r.stop.reason).toBe('hlt');
+    expect(r.state.cr0 & 0x10000n).toBe(0n);
+  });
   it('accepts PGE and clears it again', async () => {
     const r = await run(
       `mov %cr4,%rax; or $0x80,%eax; mov %rax,%cr4; mov %cr4,%rbx; and $~0x80,%eax; mov %rax,%cr4; hlt`,

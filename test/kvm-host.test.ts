@@ -46,11 +46,31 @@ test('the list has ids and descriptions, one place', () => {
     'split-store-partial-write',
     'iretq-accessed-bit',
     'cpuid-leaf1-host-values',
+    'no-la57',
+    'no-pcide',
+    'no-cet',
   ]);
   for (const d of KVM_HOST_DIFFERENCES) expect(d.description.length).toBeGreaterThan(40);
 });
 
 describe('classifiers, on the interpreter run of each probe (no KVM needed)', () => {
+  test('no-la57, no-pcide: a kvm run refused at KVM_SET_SREGS is explained only when the world has the bit', async () => {
+    const interp = await interpRun('no-la57');
+    expect(interp.stop.reason).toBe('hlt'); // the interpreter runs with LA57 on
+    const world = worlds.get('no-la57')!;
+    expect(world.state.cr4 & 0x1000n).toBe(0x1000n);
+    expect(world.cpuid?.find((e) => e.leaf === 7)?.ecx).toBe(1 << 16); // CPUID claims LA57
+    const message = `KVM_SET_SREGS refused the initial state (EINVAL): CR4 ${'0x1020'}`;
+    const kvm: Observed = { stop: { reason: 'engine-limit', rip: interp.stop.rip, message } };
+    expect(byId('no-la57').classify({ interp, kvm, world })).toMatch(
+      /the world starts with CR4.LA57 set \(CR4 0x1020\): KVM_SET_SREGS refused/,
+    );
+    // The same refusal in a world without PCIDE is not no-pcide; a kvm run that started is not either.
+    expect(byId('no-pcide').classify({ interp, kvm, world })).toBeUndefined();
+    const ran: Observed = { ...kvm, stop: { reason: 'hlt', rip: interp.stop.rip, message: 'hlt' } };
+    expect(byId('no-la57').classify({ interp, kvm: ran, world })).toBeUndefined();
+  });
+
   test('cr0-high-bits-no-gp: #GP on the interpreter, the low half written on kvm', async () => {
     const interp = await interpRun('cr0-high-bits-no-gp');
     expect(interp.stop).toMatchObject({ reason: 'triple-fault', vector: 13 });

@@ -20,6 +20,7 @@ const PROGRAMS = {
   compat: 'pushq $0x08\nlea 1f(%rip), %rax\npush %rax\nlretq\n.code32\n1: mov $0x32, %eax\nhlt\n.code64',
   code32: '.code32\nmov $0x1234, %eax\npush %eax\npop %ebx\nhlt\n.code64',
   cr4Reserved: 'mov %cr4, %rax\nbts $31, %rax\nmov %rax, %cr4\nhlt',
+  range: 'mov $1, %eax\njmp 1f\n.fill 16,1,0x90\n1: mov $2, %eax\nhlt',
 };
 type Name = keyof typeof PROGRAMS;
 const bins: Partial<Record<Name, Uint8Array>> = {};
@@ -54,6 +55,17 @@ const CASES: Case[] = [
         0x500n,
       ]);
       expect(r.state.seg.cs).toMatchObject({ selector: 0x10, attributes: 0xa09b });
+    },
+  },
+  {
+    name: 'until range: hlt bytes over it, the entry reported where execution entered, bytes restored',
+    program: 'range',
+    options: { untilRanges: [{ start: CODE_BASE + 7n, end: CODE_BASE + 0x100n }] },
+    check: (r) => {
+      expect(r.stop).toMatchObject({ reason: 'until', rip: CODE_BASE + 23n });
+      expect(r.state.rip).toBe(CODE_BASE + 23n);
+      expect(r.state.gpr.rax).toBe(1n);
+      expect(r.memory.read(CODE_BASE, bins.range!.length)).toEqual(bins.range);
     },
   },
   {

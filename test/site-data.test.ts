@@ -77,6 +77,60 @@ describe('buildSiteData', () => {
     const cell = data.matrix.cells[1][0];
     expect(cell.state === 'violates' && cell.href).toBe('/kc/spec/k2p#example-k2p-linux-2.6.32');
   });
+
+  it('marks a conforming cell "not exercised" where nothing fails the clause', () => {
+    // The sample as if nothing failed k2p.rflags.if: neither the pass-through nor a counterexample.
+    const docs = documents.map((d) => ({
+      ...d,
+      exercise: {
+        'k2p.gpr.zero': { passThrough: 'default', counterexamples: ['linux-2.6.32'], variants: ['default'] },
+        'k2p.rflags.if': { counterexamples: [], variants: [] },
+      },
+    }));
+    const d = buildSiteData({
+      documents: docs,
+      retired,
+      implementations,
+      version: '1.0',
+      siteUrl: 'https://kexec.example.org',
+      baseUrl: '/kc/',
+      pageOf: () => undefined,
+    });
+    const row = (id: string) =>
+      d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    expect(row('linux-6.18')).toEqual(['conforms', 'not-exercised']);
+    expect(row('linux-2.6.32')).toEqual(['violates', 'not-exercised']);
+    const gaps = Object.fromEntries(d.coverage.map((r) => [r.id, r.gaps]));
+    expect(gaps['k2p.rflags.if']).toEqual([
+      'not exercised: neither the pass-through nor a counterexample fails it',
+    ]);
+    expect(d.coverage.find((r) => r.id === 'k2p.gpr.zero')!.exercise?.passThrough).toBe('default');
+  });
+
+  it('marks a conforming cell "not exercised" where its examples ran under no variant that fails the clause', () => {
+    // k2p.gpr.zero fails only under variant b (say, a list format only one giver is handed).
+    const docs = documents.map((d) => ({
+      ...d,
+      runs: d.runs.map((r) => ({ ...r, variants: r.example === 'linux-6.18' ? ['a'] : ['a', 'b'] })),
+      exercise: {
+        'k2p.gpr.zero': { counterexamples: ['linux-2.6.32'], variants: ['b'] },
+        'k2p.rflags.if': { passThrough: 'a', counterexamples: [], variants: ['a'] },
+      },
+    }));
+    const d = buildSiteData({
+      documents: docs,
+      retired,
+      implementations,
+      version: '1.0',
+      siteUrl: 'https://kexec.example.org',
+      baseUrl: '/kc/',
+      pageOf: () => undefined,
+    });
+    const row = (id: string) =>
+      d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    expect(row('linux-6.18')).toEqual(['not-exercised', 'conforms']);
+    expect(row('linux-2.6.32')).toEqual(['violates', 'conforms']);
+  });
 });
 
 describe('buildSiteData with a release', () => {

@@ -5,6 +5,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { checkSpec } from '../src/harness/check.ts';
+import { isExercised } from '../src/harness/exercised.ts';
 import { unknownImplementations } from '../src/harness/impls.ts';
 import { lintLock, readLock } from '../src/markdown/lock.ts';
 import { testCases } from '../src/harness/report.ts';
@@ -27,6 +28,23 @@ describe('spec', () => {
       ['spec'],
     );
     expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  // A check nothing can fail proves nothing: every normative clause with checks must be failed by its
+  // stage's pass-through (under some caller-state variant) or by a counterexample (exercised.ts).
+  test('every normative checked clause is exercised', () => {
+    const unexercised = documents.flatMap((d) =>
+      d.clauses
+        .filter((c) => c.level !== 'informative' && c.level !== 'undefined')
+        .filter((c) => d.exercise?.[c.id] && !isExercised(d.exercise[c.id]))
+        .map((c) => `${c.place.file}:${c.place.line}: ${c.id}`),
+    );
+    expect(unexercised, unexercised.join('\n')).toEqual([]);
+    // And the analysis ran: every stage's checked clauses have an entry.
+    const checked = documents.flatMap((d) =>
+      d.clauses.filter((c) => c.assertions.some((a) => a.kind === 'check')).map((c) => [d, c.id] as const),
+    );
+    expect(checked.filter(([d, id]) => !d.exercise?.[id]).map(([, id]) => id)).toEqual([]);
   });
 
   test('spec/clauses.lock.json matches the clauses (kexec-contract lint)', async () => {

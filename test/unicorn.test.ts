@@ -11,6 +11,7 @@ const gate = await engineGate('unicorn', 'test/unicorn.test.ts (18 cases)');
 const PROGRAMS = {
   alu: 'mov $5, %rbx\npush %rbx\npop %rcx\nadd $-6, %rcx\nhlt',
   loop: 'mov $3, %ecx\n1: dec %ecx\njnz 1b\nmov $7, %eax\nstop: nop\nhlt',
+  range: 'mov $1, %eax\njmp 1f\n.fill 16,1,0x90\n1: mov $2, %eax\nhlt',
   spin: '1: jmp 1b',
   f4: 'mov $0xf4, %al\nhlt',
   ports:
@@ -84,6 +85,14 @@ describe.runIf(gate.available)('unicorn engine', () => {
     expect(r.stop).toMatchObject({ reason: 'until', rip: stop });
     expect(r.state.rip).toBe(stop);
     expect(r.state.gpr.rax).toBe(7n);
+  });
+
+  test('stops before the first instruction inside an until range', async () => {
+    // range: mov (5 bytes), jmp (2), 16 nops, then the target.
+    const r = await run('range', { untilRanges: [{ start: CODE_BASE + 7n, end: CODE_BASE + 0x100n }] });
+    expect(r.stop).toMatchObject({ reason: 'until', rip: CODE_BASE + 23n });
+    expect(r.state.rip).toBe(CODE_BASE + 23n);
+    expect(r.state.gpr.rax).toBe(1n);
   });
 
   test('an instruction budget ends the run with reason budget', async () => {

@@ -48,6 +48,8 @@ export interface Adapter {
   excludedBy?: string[];
   /** The upstream sources the adapter follows, as repo@commit/path. */
   sources: string[];
+  /** Caller-state variants of the stage the implementation never runs in (its kernels predate them). */
+  without?: { variants: string[]; why: string };
   /** How to place and resolve the object (the layout, where it goes, what the caller supplies). */
   link(obj: RelObject, ctx: Pick<StageContext, 'stage' | 'symbols'>): LinkOptions;
   /** The caller's part for one world. Throws AdapterError when the world lacks what it needs. */

@@ -5,6 +5,7 @@
 // run that misses the stop point is one fault, reported once; its clauses are "not run".
 
 import { clauseCitation } from '../model/cite.ts';
+import type { VariantSpec } from '../model/given.ts';
 import type { CodeLocation, ObjectCheck, ObjectVerdict, TraceRow } from '../model/types.ts';
 import type { SpecClause, SpecModel } from '../markdown/model.ts';
 import { evalIn, runWorlds, TRACE_KEEP, type Outcome, type SeedRun } from '../harness/run.ts';
@@ -13,7 +14,9 @@ import { getEngine } from '../runner/engines.ts';
 import { nearestLine, type LinkedObject, type RelObject } from '../runner/object/index.ts';
 import type { EngineName, World } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
+import { BIT_REGISTERS, fieldMask, findBit, type BitRegister } from '../x86/bits.ts';
 import { hex } from '../x86/hex.ts';
+import { stateItems } from '../x86/items.ts';
 import { AdapterError } from './adapter.ts';
 import { pickAdapter } from './adapters/index.ts';
 import { assembleSnippets, objectWorld, planObject, type ObjectPlan } from './run.ts';
@@ -57,16 +60,26 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
   const plan = planObject(object, given.spec, stageId, adapter);
   const snippets = await assembleSnippets(given.spec);
   let setup: ReturnType<typeof objectWorld>['setup'] | undefined;
-  const worldOf = (seed: number, seedOf?: Record<string, number>) => {
-    const w = objectWorld(plan, given.spec, snippets, seed, seedOf ? { seedOf } : {});
-    setup ??= w.setup;
-    return w.until ? { world: w.world, until: w.until } : { world: w.world };
+  const worldOf = (seed: number, seedOf?: Record<string, number>, variant?: VariantSpec) => {
+    const { setup: s, ...w } = objectWorld(plan, given.spec, snippets, seed, {
+      ...(seedOf && { seedOf }),
+      ...(variant && { variant }),
+    });
+    setup ??= s;
+    return w;
   };
+  // Every caller-state variant of the stage, as for the spec's examples, except those written for
+  // named examples only (`only:`, e.g. a Xen indirection list): an object is none of them.
+  // An adapter may leave out variants its implementation never runs in (a 2.6 kernel never enables
+  // LA57 or CET), as an example does with without=; the report says which and why.
+  const skipped = adapter.without?.variants ?? [];
+  const variants = given.spec.variants.filter((v) => !v.only && !skipped.includes(v.name));
   const { outcome, runs } = await runWorlds({
     engine: input.engine,
     given,
     clauses,
     violates: [],
+    variants,
     worldOf,
   });
 
@@ -116,9 +129,39 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
   if (traceEngine) out.traceEngine = traceEngine;
   if (outcome.notComparable) out.notComparable = outcome.notComparable;
   if (!reached && !outcome.notComparable) out.fault = { ...out.stop, at: locate(BigInt(outcome.stop.rip)) };
+  // The default variant reached the stop point but another did not: that fault, reported once too.
+  const missed = reached ? variantFault(outcome) : undefined;
+  if (missed) out.fault = { ...missed, at: locate(BigInt(missed.rip)) };
+  if (outcome.variants && outcome.variants.length > 1) out.variants = outcome.variants;
+  const notRunVariants = given.spec.variants.filter((v) => !v.only && skipped.includes(v.name));
+  if (notRunVariants.length)
+    out.variantsSkipped = Object.fromEntries(notRunVariants.map((v) => [v.name, adapter.without!.why]));
 
+  // Where a clause failed under another caller-state variant than the default, its place comes from
+  // that variant's run, replayed on the interpreter with a trace (the default's says nothing of it).
+  const defaultVariant = outcome.variants?.[0];
+  const seed = runs[0]!.seed;
+  const traced = new Map<string | undefined, Traced>([
+    [defaultVariant, { trace, locate, initial: stateItems(runs[0]!.world.state) }],
+  ]);
+  for (const c of Object.values(outcome.clauses)) {
+    const v = c.held ? undefined : c.variant;
+    if (v === undefined || traced.has(v) || outcome.variantsMissed?.[v] !== undefined) continue;
+    const spec = given.spec.variants.find((x) => x.name === v)!;
+    const replay = await traceOnInterp(given, (n) => worldOf(n, undefined, spec), seed);
+    const initial = stateItems(worldOf(seed, undefined, spec).world.state);
+    traced.set(v, { trace: replay.trace, locate: locator(plan.linked, replay.trace), initial });
+  }
   for (const clause of clauses)
-    out.verdicts.push(verdictOf(clause, outcome, runs, input.versionOf(clause), locate, trace));
+    out.verdicts.push(
+      verdictOf(
+        clause,
+        outcome,
+        runs,
+        input.versionOf(clause),
+        (v) => traced.get(v) ?? traced.get(defaultVariant)!,
+      ),
+    );
   // A run that verified nothing (every checked clause not comparable on this engine) is not a pass:
   // a green check must rest on at least one clause that could have failed.
   out.ok =
@@ -126,6 +169,17 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
     out.verdicts.every((v) => v.status !== 'failed' && v.status !== 'not-run') &&
     out.verdicts.some((v) => v.status === 'held');
   return out;
+}
+
+/** The first caller-state variant whose run missed the stop point, as a stop naming it. */
+function variantFault(o: Outcome): (ObjectCheck['stop'] & { variant: string }) | undefined {
+  for (const [variant, how] of Object.entries(o.variantsMissed ?? {})) {
+    // run.ts writes it as "<reason> at <rip>: <message>".
+    const m = /^(\S+) at (0x[0-9a-f]+): ([\s\S]*)$/.exec(how);
+    if (!m) continue;
+    return { reason: m[1]!, rip: m[2]!, message: `under caller-state variant ${variant}: ${m[3]}`, variant };
+  }
+  return undefined;
 }
 
 function stopOf(o: Outcome): ObjectCheck['stop'] {
@@ -138,8 +192,7 @@ function verdictOf(
   outcome: Outcome,
   runs: SeedRun[],
   version: string,
-  locate: (addr: bigint) => CodeLocation,
-  trace: TraceRow[],
+  tracedUnder: (variant: string | undefined) => Traced,
 ): ObjectVerdict {
   const base = {
     clause: clause.id,
@@ -160,6 +213,14 @@ function verdictOf(
       ...base,
       status: 'not-comparable',
       reason: result.notComparable ?? outcome.notComparable!,
+      assertions: [],
+    };
+  const missedUnder = result.variant !== undefined ? outcome.variantsMissed?.[result.variant] : undefined;
+  if (!result.held && missedUnder !== undefined)
+    return {
+      ...base,
+      status: 'not-run',
+      reason: `under caller-state variant ${result.variant} the run stopped by ${missedUnder}`,
       assertions: [],
     };
   if (outcome.stop.reason !== outcome.expectedStop)
@@ -183,12 +244,15 @@ function verdictOf(
   });
   if (result.held) return { ...base, status: 'held', assertions };
   const v: ObjectVerdict = { ...base, status: 'failed', assertions };
+  if (result.variant !== undefined && result.variant !== outcome.variants?.[0]) v.variant = result.variant;
   // The first failing line whose value the code wrote; else the hand-over, where the code left it.
+  const { trace, locate, initial } = tracedUnder(result.variant);
   const places = checked.flatMap((a, i) => {
     const r = result.assertions[i]!;
     if (r.held) return [];
+    // The names of what the line reads (the same under every variant; the values are not used).
     const run = runs.find((x) => x.seed === r.seed) ?? runs[0]!;
-    return [culprit(evalIn(a.parsed, run).reads, trace, locate, outcome)];
+    return [culprit(evalIn(a.parsed, run).reads, trace, initial, locate, outcome)];
   });
   v.at =
     places.find((p) => p.why.startsWith('last wrote') && !p.why.endsWith('handing over control')) ??
@@ -203,18 +267,20 @@ function verdictOf(
 function culprit(
   reads: Record<string, bigint>,
   trace: TraceRow[],
+  initial: Record<string, bigint>,
   locate: (addr: bigint) => CodeLocation,
   outcome: Outcome,
 ): CodeLocation & { why: string } {
   const names = Object.keys(reads).filter((k) => !k.startsWith('initial.'));
-  for (let i = trace.length - 1; i >= 0; i--) {
-    const row = trace[i]!;
-    for (const name of names) {
-      if (wrote(row, name)) {
-        const handover = i === trace.length - 1 ? ', handing over control' : '';
-        return { ...locate(BigInt(row.rip)), text: row.text, why: `last wrote ${name}${handover}` };
-      }
-    }
+  let best: { i: number; name: string } | undefined;
+  for (const name of names) {
+    const i = lastWrite(trace, name, initial);
+    if (i >= 0 && (!best || i > best.i)) best = { i, name };
+  }
+  if (best) {
+    const row = trace[best.i]!;
+    const handover = best.i === trace.length - 1 ? ', handing over control' : '';
+    return { ...locate(BigInt(row.rip)), text: row.text, why: `last wrote ${best.name}${handover}` };
   }
   const last = trace[trace.length - 1];
   if (last) return { ...locate(BigInt(last.rip)), text: last.text, why: 'handed over control' };
@@ -224,16 +290,45 @@ function culprit(
 const MEMORY_READ = /^(byte|word|dword|qword|page) \[(0x[0-9a-f]+)\]$/;
 const WIDTH: Record<string, bigint> = { byte: 1n, word: 2n, dword: 4n, qword: 8n, page: 4096n };
 
-/** Whether a trace step changed what the read `name` reads. */
-function wrote(row: TraceRow, name: string): boolean {
+/**
+ * The index of the last trace step that changed what `name` reads, or -1. A named bit (`rflags.AC`,
+ * `cr4.PGE`) counts only where that bit changed, followed from the initial state: an instruction that
+ * sets other flags did not write it.
+ */
+function lastWrite(trace: TraceRow[], name: string, initial: Record<string, bigint>): number {
   const m = MEMORY_READ.exec(name);
   if (m) {
     const lo = BigInt(m[2]!);
     const hi = lo + WIDTH[m[1]!]!;
-    return (row.mem ?? []).some((w) => BigInt(w.addr) < hi && BigInt(w.addr) + BigInt(w.size) > lo);
+    return lastIndex(trace, (row) =>
+      (row.mem ?? []).some((w) => BigInt(w.addr) < hi && BigInt(w.addr) + BigInt(w.size) > lo),
+    );
   }
-  const item = name.split('.')[0]!;
-  return Object.keys(row.changed).some((k) => k === name || k === item || k.split('.')[0] === item);
+  const [item, field] = name.split('.') as [string, string | undefined];
+  const bit =
+    field !== undefined && (BIT_REGISTERS as readonly string[]).includes(item)
+      ? findBit(item as BitRegister, field)
+      : undefined;
+  if (bit && initial[item] !== undefined) {
+    const mask = fieldMask(bit);
+    let value = initial[item];
+    let last = -1;
+    for (const [i, row] of trace.entries()) {
+      const changed = row.changed[item];
+      if (changed === undefined) continue;
+      if ((BigInt(changed) ^ value) & mask) last = i;
+      value = BigInt(changed);
+    }
+    return last;
+  }
+  return lastIndex(trace, (row) =>
+    Object.keys(row.changed).some((k) => k === name || k === item || k.split('.')[0] === item),
+  );
+}
+
+function lastIndex<T>(xs: T[], pred: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pred(xs[i]!)) return i;
+  return -1;
 }
 
 /** Maps an address to its symbol, the user's line and (when traced) the instruction. */
@@ -262,15 +357,20 @@ function locator(linked: LinkedObject, trace: TraceRow[]): (addr: bigint) => Cod
 /** Seed `seed` on the interpreter with a trace, for places when the engine itself cannot trace. */
 async function traceOnInterp(
   given: StageGiven,
-  worldOf: (seed: number) => { world: World; until?: bigint[] },
+  worldOf: (seed: number) => {
+    world: World;
+    until?: bigint[];
+    untilRanges?: { start: bigint; end: bigint }[];
+  },
   seed: number,
 ): Promise<{ trace: TraceRow[]; traceOmitted?: number }> {
   const interp = await getEngine('interp');
-  const { world, until } = worldOf(seed);
+  const { world, until, untilRanges } = worldOf(seed);
   const r = await interp.run(cloneWorld(world), {
     trace: true,
     traceKeep: TRACE_KEEP,
     ...(until && { until }),
+    ...(untilRanges && { untilRanges }),
     ...(given.maxSteps !== undefined && { maxSteps: given.maxSteps }),
   });
   const trace = (r.trace ?? []).map((s) => ({
@@ -282,6 +382,13 @@ async function traceOnInterp(
     }),
   }));
   return r.traceOmitted ? { trace, traceOmitted: r.traceOmitted } : { trace };
+}
+
+/** A run's trace and what places come from: the locator over it and the state it started in. */
+interface Traced {
+  trace: TraceRow[];
+  locate: (addr: bigint) => CodeLocation;
+  initial: Record<string, bigint>;
 }
 
 export type { ObjectPlan };

@@ -75,7 +75,10 @@ export function explainFault(c: ObjectCheck): string {
 /** A failed clause: the user's line, the clause, each failing line with expected and actual. */
 export function explainVerdict(v: ObjectVerdict, c: ObjectCheck): string {
   const at = v.at ? placeOf(v.at, c.file) : c.file;
-  const lines = [`${at}: ${v.citation} (${levelLabel(v.level)}) failed (${v.place.file}:${v.place.line})`];
+  const under = v.variant ? ` under caller-state variant ${v.variant}` : '';
+  const lines = [
+    `${at}: ${v.citation} (${levelLabel(v.level)}) failed${under} (${v.place.file}:${v.place.line})`,
+  ];
   for (const a of v.assertions.filter((x) => !x.held)) {
     lines.push(`  ${a.place.file}:${a.place.line}: ${a.source}`);
     if (a.expected !== undefined) lines.push(`    expected: ${a.expected}`);
@@ -115,8 +118,11 @@ export function formatCheckText(c: ObjectCheck): string {
     `${c.file}: ${c.impl.id} (${c.impl.title}; ${c.impl.chosenBy === 'option' ? 'chosen by --impl' : 'recognised by its symbols'})`,
     `  stage ${c.stage.id} (${c.stage.place.file}:${c.stage.place.line}), engine ${c.engine}, ${c.seeds.length === 1 ? 'seed' : 'seeds'} ${c.seeds.join(', ')}`,
     `  entry ${where(c.entry)}${c.lineInfo ? '' : ' (no DWARF line info: build with -g for source lines)'}`,
-    '',
   ];
+  if (c.variants) out.push(`  caller-state variants: ${c.variants.join(', ')}`);
+  for (const [v, why] of Object.entries(c.variantsSkipped ?? {}))
+    out.push(`  not run under variant ${v}: ${why}`);
+  out.push('');
   for (const v of c.verdicts) {
     const why = v.status === 'unchecked' || v.status === 'not-comparable' ? `: ${v.reason}` : '';
     out.push(`  ${MARK[v.status]} ${v.citation}${why}`);

@@ -4,7 +4,7 @@
 // and run to the stage's stop point. Clause evaluation stays the harness's: this returns the worlds
 // and results it needs (the same shape as its per-seed runs).
 
-import { untilAddress, type GivenSpec } from '../model/given.ts';
+import { untilAddress, untilRange, type GivenSpec } from '../model/given.ts';
 import { buildWorld, collectSnippets, type BuildOptions } from '../harness/world.ts';
 import { assemble } from '../runner/assemble.ts';
 import { getEngine } from '../runner/engines.ts';
@@ -54,7 +54,12 @@ export function objectWorld(
   snippets: { bytes: Uint8Array }[],
   seed: number,
   options: BuildOptions = {},
-): { world: World; until?: bigint[]; setup: CallerSetup } {
+): {
+  world: World;
+  until?: bigint[];
+  untilRanges?: { start: bigint; end: bigint }[];
+  setup: CallerSetup;
+} {
   const world = buildWorld(
     given,
     { bytes: new Uint8Array(0), symbols: plan.linked.symbols },
@@ -76,7 +81,13 @@ export function objectWorld(
       throw new AdapterError(`the ${plan.adapter.id} adapter sets '${item}', which is not a state item`);
   world.state.rip = setup.entry;
   const until = untilAddress(given, world.symbols);
-  return until === undefined ? { world, setup } : { world, until: [until], setup };
+  const range = untilRange(given, world.symbols);
+  return {
+    world,
+    ...(until !== undefined && { until: [until] }),
+    ...(range && { untilRanges: [range] }),
+    setup,
+  };
 }
 
 export interface ObjectSeedRun {

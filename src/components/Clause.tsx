@@ -102,6 +102,7 @@ export function ClauseRuns({
       <li key={`${v.kind}/${v.example}`}>
         <VerdictBadge held={v.held} intended={!v.held && !v.expectedToHold} />{' '}
         {ex ? <Link to={ex.href}>{name}</Link> : name}
+        {!v.held && v.variant && <span className="kc-muted"> (under {v.variant})</span>}
         {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected verdict</strong>}
       </li>
     );

@@ -79,6 +79,7 @@ export function VerdictTable({ run, violates }: { run: ExampleRun; violates: str
                 <td>
                   <VerdictBadge held={v.held} intended={intended} />
                   {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected</strong>}
+                  {!v.held && v.variant && <span className="kc-muted"> under variant {v.variant}</span>}
                 </td>
                 <td>
                   {failures.map((a, i) => (
@@ -176,6 +177,13 @@ export default function Example(props: { data: string | ExampleData }): React.Re
               : ''}
             : stopped by <code>{run.stop.reason}</code> at <code>{run.stop.rip}</code>
             {run.steps !== undefined ? ` after ${plural(run.steps, 'instruction')}` : ''}.
+            {run.variants && (
+              <>
+                {' '}
+                Caller-state variants: {run.variants.join(', ')} (trace and stop: {run.variants[0]})
+                {example.without?.length ? `; not run under ${example.without.join(', ')} (without=)` : ''}.
+              </>
+            )}
           </p>
           <VerdictTable run={run} violates={example.violates} />
           {run.serial && (

@@ -12,9 +12,9 @@ import path from 'node:path';
 import type { VFileMessage } from 'vfile-message';
 import { loadSpec, type LoadOptions } from '../markdown/load.ts';
 import { specMessage, type RuleId } from '../markdown/messages.ts';
-import { publishClause, type SpecModel } from '../markdown/model.ts';
+import { publishClause, type SpecClause, type SpecModel } from '../markdown/model.ts';
 import { GivenBuildError } from '../model/given.ts';
-import type { Example, ExampleRun, SourcePlace, SpecDocument } from '../model/types.ts';
+import type { ClauseExercise, Example, ExampleRun, SourcePlace, SpecDocument } from '../model/types.ts';
 import { EngineUnavailableError, getEngine } from '../runner/engines.ts';
 import { MemoryError } from '../runner/memory.ts';
 import type { EngineName } from '../runner/types.ts';
@@ -24,6 +24,7 @@ import { planSpec, type Job } from './plan.ts';
 import { ExampleError, runExample, type Outcome, type RunExampleInput, type SeedProgress } from './run.ts';
 import { codeSalt } from './salt.ts';
 import { materialize } from './verdicts.ts';
+import { exerciseOf } from './exercised.ts';
 
 export interface CheckOptions {
   /** Engine that runs the examples (default interp). */
@@ -107,10 +108,23 @@ export async function runSpec(model: SpecModel, options: CheckOptions = {}): Pro
     await caches.runs.set(job.key, outcome);
   }
 
+  // Each stage's pass-through (exercised.ts), cached like an example; not counted as one.
+  const passThrough = new Map<string, Outcome>();
+  const ptStats: Stats = { examples: 0, cached: 0, ran: 0, assembled: 0 };
+  const pt = await prepareDocument(plan.passThrough, engine, engineProblem, caches, ptStats);
+  for (const [job, o] of pt.cached) passThrough.set(job.stage.id, o);
+  for (const { job, input } of pt.ready) {
+    const outcome = await runJob(job, input, undefined, runMessages);
+    if (!outcome) continue;
+    passThrough.set(job.stage.id, outcome);
+    await caches.runs.set(job.key, outcome);
+  }
+
   const messages = [
     ...model.messages,
     ...plan.messages,
     ...prepared.flatMap((p) => p.messages),
+    ...pt.messages,
     ...runMessages,
   ];
   // Verdicts and messages at today's Markdown places, in file and example order.
@@ -133,6 +147,19 @@ export async function runSpec(model: SpecModel, options: CheckOptions = {}): Pro
     }
     return doc;
   });
+  // What fails each checked clause: the pass-through of its stage, or counterexamples (in any file).
+  const allRuns = documents.flatMap((d) => d.runs);
+  for (const [i, f] of model.files.entries()) {
+    const byStage = new Map<string, SpecClause[]>();
+    for (const c of f.clauses) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c]);
+    const exercise: Record<string, ClauseExercise> = {};
+    for (const [stage, clauses] of byStage) {
+      if (!passThrough.has(stage)) continue; // the stage did not run here: nothing to say
+      const runs = allRuns.filter((r) => r.stage === stage);
+      Object.assign(exercise, exerciseOf(clauses, passThrough.get(stage), runs));
+    }
+    if (Object.keys(exercise).length) documents[i]!.exercise = exercise;
+  }
   return { documents, messages, stats };
 }
 

@@ -13,6 +13,7 @@ import type { Example, Stage } from '../model/types.ts';
 import type { EngineName } from '../runner/types.ts';
 import { codeSalt } from './salt.ts';
 import { prepareGiven, type StageGiven } from './stage.ts';
+import { untilAddress } from '../model/given.ts';
 
 export interface Job {
   example: Example;
@@ -27,6 +28,12 @@ export interface Job {
 export interface Plan {
   /** The jobs of each file, in example order (empty for files not selected). */
   jobs: Map<SpecFile, Job[]>;
+  /**
+   * Per stage that runs, a pass-through implementation (exercised.ts): it goes straight to the stage's
+   * stop point with the caller's state unchanged. Its verdicts show which clauses a do-nothing giver
+   * fails; it is no example of the spec (no test case, no run on the site).
+   */
+  passThrough: Job[];
   messages: VFileMessage[];
 }
 
@@ -42,8 +49,10 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
     const given = givens.get(example.stage);
     if (!given || broken.has(example.stage)) return undefined;
     if (badExamples.has(`${example.place.file}:${example.place.line}`)) return undefined;
+    if (!variantsKnown(example, given, messages)) return undefined;
     return given;
   };
+  for (const [id, given] of givens) onlyNamesKnown(model, id, given, messages);
   const jobs = new Map<SpecFile, Job[]>();
   for (const f of model.files) {
     const list: Job[] = [];
@@ -57,7 +66,88 @@ export function planSpec(model: SpecModel, engine: EngineName, selected: (file: 
       }
     jobs.set(f, list);
   }
-  return { jobs, messages };
+  const passThrough: Job[] = [];
+  for (const stage of model.index.stages.values()) {
+    const given = givens.get(stage.id);
+    if (
+      !given ||
+      broken.has(stage.id) ||
+      !model.files.some((f) => selected(f.file) && f.file === stage.place.file)
+    )
+      continue;
+    const example = passThroughExample(stage, given);
+    const clauses = clausesOf.get(stage.id) ?? [];
+    passThrough.push({ example, stage, given, clauses, key: jobKey(engine, stage, example, clauses) });
+  }
+  return { jobs, messages, passThrough };
+}
+
+/** A variant's `only:` names examples of its stage (an error at the name in the given otherwise). */
+function onlyNamesKnown(
+  model: SpecModel,
+  stageId: string,
+  given: StageGiven,
+  messages: VFileMessage[],
+): void {
+  const stage = model.index.stages.get(stageId)!;
+  for (const v of given.spec.variants)
+    for (const name of v.only?.names ?? []) {
+      const ex = model.index.examples.get(name);
+      if (ex && ex.stage === stageId) continue;
+      messages.push(
+        specMessage(
+          `stage "${stageId}" given: variant ${v.name}: only names "${name}", which is not an example of this stage`,
+          { file: stage.place.file, line: stage.place.line + v.only!.line, column: v.only!.column },
+          'given',
+        ),
+      );
+    }
+}
+
+/**
+ * `without=` names variants of the example's stage, and not the default (the first): an example always
+ * runs under the state its stage's text describes. A wrong name is an error at the example; it does not run.
+ */
+function variantsKnown(example: Example, given: StageGiven, messages: VFileMessage[]): boolean {
+  const names = given.spec.variants.map((v) => v.name);
+  for (const w of example.without ?? []) {
+    const why = !names.includes(w)
+      ? `is not a variant of stage "${example.stage}" (variants: ${names.join(', ')})`
+      : w === names[0]
+        ? 'is the default variant, which every example runs under'
+        : undefined;
+    if (!why) continue;
+    messages.push(
+      specMessage(`${example.kind} "${example.name}": without=${w} ${why}`, example.place, 'attributes'),
+    );
+    return false;
+  }
+  return true;
+}
+
+/** The name of every stage's pass-through run (not an example name of the spec). */
+export const PASS_THROUGH = 'pass-through';
+
+/**
+ * A jump to the stop point (a `hlt` where the stage has none), placed at the stage's given block. The
+ * stop point is evaluated without code labels: a stage whose `until` needs one has no pass-through.
+ */
+function passThroughExample(stage: Stage, given: StageGiven): Example {
+  let until: bigint | undefined;
+  try {
+    until = untilAddress(given.spec, given.spec.symbols);
+  } catch {
+    until = undefined;
+  }
+  const source = until === undefined ? '\thlt\n' : `\t.code64\n\tjmp 0x${until.toString(16)}\n`;
+  return {
+    name: PASS_THROUGH,
+    kind: 'counterexample',
+    stage: stage.id,
+    violates: [],
+    source,
+    place: stage.place,
+  };
 }
 
 /** Each stage's given, parsed once; errors are placed on the given block's lines. */
@@ -124,6 +214,7 @@ function jobKey(engine: EngineName, stage: Stage, example: Example, clauses: Spe
     stage.given,
     example.kind,
     example.violates.join(','),
+    (example.without ?? []).join(','),
     example.source,
     ...clauses.map((c) => `${c.id}\n${c.assertions.map((a) => `${a.kind}:${a.source}`).join('\n')}`),
   );

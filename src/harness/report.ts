@@ -52,6 +52,18 @@ export function testCases(doc: SpecDocument, all: SpecDocument[]): TestCase[] {
         tc.failure = `${ex.place.file}:${ex.place.line}: ${ex.kind} "${ex.name}" stopped by ${run.stop.reason} at ${run.stop.rip}: ${run.stop.message}\n${lastSteps(run)}`;
       out.push(tc);
     }
+    // A variant this engine could not run: one test saying so (never dropped without a word).
+    for (const [variant, why] of Object.entries(run.variantsNotComparable ?? {}))
+      out.push({
+        name: `${ex.name} runs under variant ${variant}`,
+        file: ex.place.file,
+        line: ex.place.line,
+        clause: '',
+        example: ex.name,
+        ok: false,
+        notComparable: why,
+        ...at,
+      });
     for (const v of run.verdicts) {
       const ok = v.held === v.expectedToHold && run.stop.reason === 'until' && !v.notComparable;
       const clausePlace = findClause(all, v.clause);
@@ -90,7 +102,8 @@ export function explain(v: Verdict, run: ExampleRun, ex: Example): string {
   const bad = v.assertions.filter((a) => !a.held);
   const first = bad[0];
   const head = first ? `${first.place.file}:${first.place.line}` : at;
-  lines.push(`${head}: ${v.clause} fails for ${ex.kind} "${ex.name}" (${at})`);
+  const under = v.variant ? ` under variant ${v.variant}` : '';
+  lines.push(`${head}: ${v.clause} fails for ${ex.kind} "${ex.name}"${under} (${at})`);
   for (const a of bad) {
     lines.push(`  ${a.place.file}:${a.place.line}: ${a.source}`);
     if (a.expected !== undefined) lines.push(`    expected: ${a.expected}`);
@@ -101,6 +114,9 @@ export function explain(v: Verdict, run: ExampleRun, ex: Example): string {
   if (ex.kind === 'counterexample') {
     lines.push(`  (a counterexample must fail exactly: ${ex.violates.join(', ')})`);
   }
+  // The trace is the default variant's; under another it only shows where the default run went.
+  if (v.variant && v.variant !== run.variants?.[0])
+    lines.push(`  (the trace below is variant ${run.variants?.[0]}'s, which holds this clause)`);
   lines.push(lastSteps(run));
   return lines.join('\n');
 }

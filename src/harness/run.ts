@@ -27,6 +27,8 @@ import { cloneWorld } from '../runner/world.ts';
 import type { AssembledCode } from './assembly.ts';
 import { differencesOf, notComparableText, REFERENCE_ENGINE } from './differences.ts';
 import { worldOf, type StageGiven } from './stage.ts';
+import type { VariantSpec } from '../model/given.ts';
+import { PASS_THROUGH } from './plan.ts';
 
 /** The outcome of one example, free of Markdown positions (so it can be cached across edits). */
 export interface Outcome {
@@ -43,6 +45,19 @@ export interface Outcome {
   clauses: Record<string, ClauseOutcome>;
   /** The engine did not reach the stop point, the reference did, and a known difference says why. */
   notComparable?: string;
+  /** The caller-state variants it ran under, when the stage has more than one (the first is shown). */
+  variants?: string[];
+  /**
+   * Variants (not the default) this engine could not run where the reference did, with the known
+   * difference that says why. Their verdicts count only where the reference fails a clause under them
+   * (that clause is then not comparable); elsewhere the reference holds, and so the combined verdict
+   * is the other variants'.
+   */
+  variantsNotComparable?: Record<string, string>;
+  /** Variants (not the default) whose run did not reach the stop point: how it ended, by name. */
+  variantsMissed?: Record<string, string>;
+  /** The reference's verdicts under this run's variant, where the engine's run as a whole was not comparable. */
+  referenceHeld?: Record<string, boolean>;
 }
 
 export interface ClauseOutcome {
@@ -50,6 +65,10 @@ export interface ClauseOutcome {
   assertions: AssertionOutcome[];
   /** The engine and the reference disagree here, and a known difference of the engine says why. */
   notComparable?: string;
+  /** Where it failed: the caller-state variant the assertions come from (stages with variants). */
+  variant?: string;
+  /** Every variant it failed under, in order (stages with variants; what exercised.ts reads). */
+  failedUnder?: string[];
 }
 
 export interface AssertionOutcome {
@@ -90,11 +109,16 @@ export interface SeedRun {
 }
 
 /**
- * What runs: the world of one seed, built afresh for every run, and its stop addresses. `seedOf`
- * varies single garbage inputs (leak attribution). An example's is its code in the stage's world; an
- * object under `kexec-contract check` brings its own (the caller adapter's part on top of the stage's).
+ * What runs: the world of one seed under one caller-state variant, built afresh for every run, and
+ * its stop points. `seedOf` varies single garbage inputs (leak attribution). An example's is its code
+ * in the stage's world; an object under `kexec-contract check` brings its own (the caller adapter's
+ * part on top of the stage's).
  */
-export type WorldOf = (seed: number, seedOf?: Record<string, number>) => { world: World; until?: bigint[] };
+export type WorldOf = (
+  seed: number,
+  seedOf: Record<string, number> | undefined,
+  variant: VariantSpec,
+) => { world: World; until?: bigint[]; untilRanges?: { start: bigint; end: bigint }[] };
 
 /** Runs of a stage's world judged against its clauses: an example's, or an object's under check. */
 export interface RunInput {
@@ -104,27 +128,34 @@ export interface RunInput {
   /** Clause IDs the code is meant to fail (a counterexample's violates=; none for an object). */
   violates: string[];
   worldOf: WorldOf;
+  /** Which of the stage's caller-state variants to run under (default: every one). */
+  variants?: VariantSpec[];
   /** Called as a seed starts (steps 0) and every PROGRESS_STEPS steps of a long run. */
   onProgress?: (p: SeedProgress) => void;
 }
 
-/** Build the world of one seed (optionally with single inputs from other seeds) and run it. */
+/** Build the world of one seed under a variant (optionally with single inputs from other seeds) and run it. */
 async function runSeed(
   engine: Engine,
   input: RunInput,
   seed: number,
   trace: boolean,
+  variant: VariantSpec,
   seedOf?: Record<string, number>,
   onProgress?: RunOptions['onProgress'],
 ): Promise<SeedRun> {
-  const { world, until } = input.worldOf(seed, seedOf);
+  const { world, until, untilRanges } = input.worldOf(seed, seedOf, variant);
   const initialMemory = memoryOf(world);
   const options: RunOptions = { trace, traceKeep: TRACE_KEEP };
   if (until) options.until = until;
+  if (untilRanges) options.untilRanges = untilRanges;
   if (input.given.maxSteps !== undefined) options.maxSteps = input.given.maxSteps;
   if (onProgress) options.onProgress = onProgress;
   const result = await engine.run(cloneWorld(world), options);
-  return until ? { seed, world, initialMemory, result, until } : { seed, world, initialMemory, result };
+  const stops = until ?? (untilRanges && []);
+  return stops
+    ? { seed, world, initialMemory, result, until: stops }
+    : { seed, world, initialMemory, result };
 }
 
 /** The code must lie in the world's RAM (a `.fill` of millions of bytes does not). */
@@ -149,15 +180,22 @@ export interface RunExampleInput {
   onProgress?: (p: SeedProgress) => void;
 }
 
+/** An example: its code in the stage's world, under the variants it runs in (`without=`, `only:`). */
 export async function runExample(input: RunExampleInput): Promise<Outcome> {
-  const { given, code, snippets } = input;
+  const { given, code, snippets, example } = input;
+  const skipped = example.without ?? [];
+  const everywhere = example.name === PASS_THROUGH;
+  const variants = given.spec.variants.filter(
+    (v) => everywhere || (!skipped.includes(v.name) && (!v.only || v.only.names.includes(example.name))),
+  );
   const { outcome, runs } = await runWorlds({
     engine: input.engine,
     given,
     clauses: input.clauses,
-    violates: input.example.violates,
-    worldOf: (seed, seedOf) => {
-      const w = worldOf(given, code, snippets, seed, seedOf);
+    violates: example.violates,
+    variants,
+    worldOf: (seed, seedOf, variant) => {
+      const w = worldOf(given, code, snippets, seed, seedOf, variant);
       checkCodeFits(w.world, input);
       return w;
     },
@@ -165,19 +203,77 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
   });
   const line = code.lines.get(runs[0]!.result.stop.rip);
   // Relative to the fence line, so the cached outcome survives the block moving in the file.
-  if (line !== undefined) outcome.stop.asmLine = line - input.example.place.line;
+  if (line !== undefined) outcome.stop.asmLine = line - example.place.line;
   return outcome;
 }
 
 /**
- * Every seed's run, the verdicts of every checked clause (leak check included) and, on an engine
- * other than the reference, the comparison with it. Returns the runs too, for callers that map
- * addresses to their own sources.
+ * Every variant's and seed's run, the verdicts of every checked clause (leak check included; a clause
+ * holds only under every variant) and, on an engine other than the reference, the comparison with it.
+ * Returns the first variant's runs too, for callers that map addresses to their own sources.
  */
 export async function runWorlds(input: RunInput): Promise<{ outcome: Outcome; runs: SeedRun[] }> {
-  const { given } = input;
   const engine = await getEngine(input.engine);
-  const runs = await runSeeds(engine, input);
+  const all = input.given.spec.variants;
+  const variants = input.variants ?? all;
+  const parts: { variant: VariantSpec; outcome: Outcome; runs: SeedRun[] }[] = [];
+  for (const [i, variant] of variants.entries())
+    parts.push({ variant, ...(await runVariant(engine, input, variant, i === 0)) });
+  const { outcome, runs } = parts[0]!;
+  if (all.length > 1) {
+    outcome.variants = variants.map((v) => v.name);
+    combineVariants(outcome, parts);
+  }
+  delete outcome.referenceHeld;
+  return { outcome, runs };
+}
+
+/**
+ * A clause holds for an example only if it holds under every variant. Where it fails, the verdict is
+ * the first failing variant's, which it names; where a variant's verdict is not comparable on this
+ * engine, so is the combined one (saying under which variant). The default's run (stop, trace, final
+ * state) stays the one shown.
+ */
+function combineVariants(outcome: Outcome, parts: { variant: VariantSpec; outcome: Outcome }[]): void {
+  for (const { variant, outcome: o } of parts.slice(1)) {
+    if (o.notComparable) (outcome.variantsNotComparable ??= {})[variant.name] = o.notComparable;
+    else if (o.stop.reason !== o.expectedStop)
+      (outcome.variantsMissed ??= {})[variant.name] = `${o.stop.reason} at ${o.stop.rip}: ${o.stop.message}`;
+  }
+  for (const [id, combined] of Object.entries(outcome.clauses)) {
+    const failedUnder = parts
+      .filter(({ outcome: o }) => o.clauses[id] && !o.clauses[id].held && !o.notComparable)
+      .map(({ variant }) => variant.name);
+    if (failedUnder.length) combined.failedUnder = failedUnder;
+    if (!combined.held) combined.variant = parts[0]!.variant.name;
+    for (const { variant, outcome: o } of parts.slice(1)) {
+      const c = o.clauses[id];
+      if (!c || o.notComparable) continue;
+      if (c.notComparable && !combined.notComparable)
+        combined.notComparable = `under variant ${variant.name}: ${c.notComparable}`;
+      if (!c.held && combined.held) {
+        combined.held = false;
+        combined.assertions = c.assertions;
+        combined.variant = variant.name;
+      }
+    }
+    // A variant the engine never ran matters only where the reference fails the clause under it and
+    // every variant the engine did run holds it: then the engine cannot give the combined verdict.
+    for (const { variant, outcome: o } of parts.slice(1))
+      if (o.notComparable && o.referenceHeld?.[id] === false && combined.held && !combined.notComparable)
+        combined.notComparable = `under variant ${variant.name}: ${o.notComparable}`;
+  }
+}
+
+/** One example under one caller-state variant: every seed, the verdicts, the reference comparison. */
+async function runVariant(
+  engine: Engine,
+  input: RunInput,
+  variant: VariantSpec,
+  traced: boolean,
+): Promise<{ outcome: Outcome; runs: SeedRun[] }> {
+  const { given } = input;
+  const runs = await runSeeds(engine, input, variant, traced);
   const first = runs[0]!;
   const expectedStop = first.until ? 'until' : 'hlt';
   const stop = first.result.stop;
@@ -187,18 +283,23 @@ export async function runWorlds(input: RunInput): Promise<{ outcome: Outcome; ru
     final: hexItems(stateItems(first.result.state)),
     trace: (first.result.trace ?? []).map(traceRow),
     seeds: given.seeds,
-    clauses: await verdicts(engine, runs, input, expectedStop),
+    clauses: await verdicts(engine, runs, input, expectedStop, variant),
   };
   if (stop.vector !== undefined) outcome.stop.vector = stop.vector;
   if (first.result.steps !== undefined) outcome.steps = first.result.steps;
   if (first.result.traceOmitted) outcome.traceOmitted = first.result.traceOmitted;
   if (first.result.serial) outcome.serial = first.result.serial;
-  await compareWithReference(outcome, runs, input, expectedStop);
+  await compareWithReference(outcome, runs, input, expectedStop, variant);
   return { outcome, runs };
 }
 
-/** Every seed in order, the first traced; a seed that misses the stop point ends the example. */
-async function runSeeds(engine: Engine, input: RunInput): Promise<SeedRun[]> {
+/** Every seed in order, the first traced when `traced`; a seed that misses the stop point ends the run. */
+async function runSeeds(
+  engine: Engine,
+  input: RunInput,
+  variant: VariantSpec,
+  traced: boolean,
+): Promise<SeedRun[]> {
   const seeds = input.given.seeds;
   const runs: SeedRun[] = [];
   for (const [i, seed] of seeds.entries()) {
@@ -209,7 +310,7 @@ async function runSeeds(engine: Engine, input: RunInput): Promise<SeedRun[]> {
     const onProgress =
       report &&
       ((steps: number, replay: boolean) => report({ ...progress, steps, ...(replay && { replay }) }));
-    const r = await runSeed(engine, input, seed, i === 0, undefined, onProgress);
+    const r = await runSeed(engine, input, seed, traced && i === 0, variant, undefined, onProgress);
     runs.push(r);
     if (r.result.stop.reason !== (r.until ? 'until' : 'hlt')) break;
   }
@@ -222,6 +323,7 @@ async function verdicts(
   runs: SeedRun[],
   input: RunInput,
   expectedStop: string,
+  variant: VariantSpec,
 ): Promise<Record<string, ClauseOutcome>> {
   const out: Record<string, ClauseOutcome> = {};
   const stopped = runs.find((r) => r.result.stop.reason !== expectedStop);
@@ -243,7 +345,7 @@ async function verdicts(
       continue;
     }
     const results: AssertionOutcome[] = [];
-    for (const a of checked) results.push(await checkAcrossSeeds(a.parsed, runs, input, engine));
+    for (const a of checked) results.push(await checkAcrossSeeds(a.parsed, runs, input, engine, variant));
     out[clause.id] = { held: results.every((r) => r.held), assertions: results };
   }
   return out;
@@ -261,6 +363,7 @@ async function compareWithReference(
   runs: SeedRun[],
   input: RunInput,
   expectedStop: string,
+  variant: VariantSpec,
 ): Promise<void> {
   if (input.engine === REFERENCE_ENGINE) return;
   const expected = (id: string) => !input.violates.includes(id);
@@ -271,7 +374,7 @@ async function compareWithReference(
   if (!classify) return;
   const reference = await getEngine(REFERENCE_ENGINE);
   const refRuns: SeedRun[] = [];
-  for (const r of runs) refRuns.push(await runSeed(reference, input, r.seed, false));
+  for (const r of runs) refRuns.push(await runSeed(reference, input, r.seed, false, variant));
   let explained: string | undefined;
   for (const [i, r] of runs.entries()) {
     const d = classify({ world: r.world, result: r.result, reference: refRuns[i]!.result });
@@ -281,10 +384,11 @@ async function compareWithReference(
     }
   }
   if (!explained) return;
-  const refClauses = await verdicts(reference, refRuns, input, expectedStop);
+  const refClauses = await verdicts(reference, refRuns, input, expectedStop, variant);
   const refReached = refRuns.every((r) => r.result.stop.reason === expectedStop);
   if (!reached && refReached) {
     outcome.notComparable = explained;
+    outcome.referenceHeld = Object.fromEntries(Object.entries(refClauses).map(([id, c]) => [id, c.held]));
     for (const c of Object.values(outcome.clauses)) c.notComparable = explained;
     return;
   }
@@ -307,6 +411,7 @@ async function checkAcrossSeeds(
   runs: SeedRun[],
   input: RunInput,
   engine: Engine,
+  variant: VariantSpec,
 ): Promise<AssertionOutcome> {
   const evals = runs.map((r) => evalIn(a, r));
   const failed = evals.findIndex((e) => !e.held);
@@ -327,7 +432,7 @@ async function checkAcrossSeeds(
     const values = evals.map((e) => e.reads[name]);
     const j = values.findIndex((v) => v !== values[0]);
     if (j < 0) continue;
-    const source = await attribute(a, name, runs[0]!, runs[j]!, input, engine);
+    const source = await attribute(a, name, runs[0]!, runs[j]!, input, engine, variant);
     return {
       held: false,
       seed: runs[j]!.seed,
@@ -353,10 +458,11 @@ async function attribute(
   B: SeedRun,
   input: RunInput,
   engine: Engine,
+  variant: VariantSpec,
 ): Promise<string | undefined> {
   const base = evalIn(a, A).reads[name];
   for (const g of input.given.inputs) {
-    const r = await runSeed(engine, input, A.seed, false, { [g]: B.seed });
+    const r = await runSeed(engine, input, A.seed, false, variant, { [g]: B.seed });
     if (r.result.stop.reason !== A.result.stop.reason) return g;
     if (evalIn(a, r).reads[name] !== base) return g;
   }

@@ -1,8 +1,8 @@
 // A stage ready to run examples: its given parsed once (src/model/given.ts), the seeds, the assembly
 // jobs of its snippets, its garbage inputs; and the world of one run of it.
 
-import { garbageInputs, parseGiven, untilAddress, worldSymbols } from '../model/given.ts';
-import type { GivenError, GivenSpec } from '../model/given.ts';
+import { garbageInputs, parseGiven, untilAddress, untilRange, worldSymbols } from '../model/given.ts';
+import type { GivenError, GivenSpec, VariantSpec } from '../model/given.ts';
 import type { Stage } from '../model/types.ts';
 import type { AsmBlock } from '../runner/assemble.ts';
 import type { World } from '../runner/types.ts';
@@ -42,15 +42,28 @@ export function prepareGiven(
   return { ok: true, given };
 }
 
-/** The world of one run and its stop addresses. `seedOf` varies single inputs (leak attribution). */
+/**
+ * The world of one run and its stop addresses, under a caller-state variant (default: the first).
+ * `seedOf` varies single inputs (leak attribution).
+ */
 export function worldOf(
   given: StageGiven,
   code: { bytes: Uint8Array; symbols: Record<string, bigint> },
   snippets: { bytes: Uint8Array }[],
   seed: number,
   seedOf?: Record<string, number>,
-): { world: World; until?: bigint[] } {
-  const world = buildWorld(given.spec, code, seed, snippets, seedOf ? { seedOf } : {});
-  const until = untilAddress(given.spec, worldSymbols(given.spec, code.symbols));
-  return until === undefined ? { world } : { world, until: [until] };
+  variant?: VariantSpec,
+): { world: World; until?: bigint[]; untilRanges?: { start: bigint; end: bigint }[] } {
+  const world = buildWorld(given.spec, code, seed, snippets, {
+    ...(seedOf && { seedOf }),
+    ...(variant && { variant }),
+  });
+  const symbols = worldSymbols(given.spec, code.symbols);
+  const until = untilAddress(given.spec, symbols);
+  const range = untilRange(given.spec, symbols);
+  return {
+    world,
+    ...(until !== undefined && { until: [until] }),
+    ...(range && { untilRanges: [range] }),
+  };
 }

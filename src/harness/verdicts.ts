@@ -30,6 +30,8 @@ export function materialize(
         seeds: o.seeds,
         assertions: checked.map((a, i) => ({ source: a.source, place: a.place, ...r.assertions[i]! })),
         ...(r.notComparable ? { notComparable: r.notComparable } : {}),
+        ...(r.variant ? { variant: r.variant } : {}),
+        ...(r.failedUnder ? { failedUnder: r.failedUnder } : {}),
       };
     });
   // Verdicts that are not comparable on this engine count neither way.
@@ -54,7 +56,7 @@ export function materialize(
       if (v.held) {
         notes.push(
           specMessage(
-            `${label} names "${v.clause}" in violates= but holds it under every seed`,
+            `${label} names "${v.clause}" in violates= but holds it under every seed${o.variants ? ' and variant' : ''}`,
             example.place,
             'verdict',
           ),
@@ -68,7 +70,7 @@ export function materialize(
         : '';
       notes.push(
         specMessage(
-          `${label} fails "${v.clause}": ${detail}`,
+          `${label} fails "${v.clause}"${v.variant ? ` under variant ${v.variant}` : ''}: ${detail}`,
           bad?.place ?? clauses.find((c) => c.id === v.clause)!.place,
           bad?.message?.startsWith('leak') ? 'leak' : 'verdict',
         ),
@@ -87,6 +89,8 @@ export function materialize(
   };
   if (o.stop.vector !== undefined) run.stop.vector = o.stop.vector;
   if (o.notComparable) run.notComparable = o.notComparable;
+  if (o.variants) run.variants = o.variants;
+  if (o.variantsNotComparable) run.variantsNotComparable = o.variantsNotComparable;
   if (o.steps !== undefined) run.steps = o.steps;
   if (o.traceOmitted) run.traceOmitted = o.traceOmitted;
   if (o.serial) run.serial = o.serial;

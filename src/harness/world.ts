@@ -1,11 +1,17 @@
 // Building the World of one run from a parsed `given` (src/model/given.ts): the baseline world, the
 // example's code at `code` (RIP at `_start` when it has one), the memory entries in order, the state,
-// and the garbage drawn from the seed. Also the assembly jobs of the given's `memory: - asm:` snippets.
+// and the garbage drawn from the seed, under one caller-state variant (its state and memory laid over). Also the assembly jobs of the given's `memory: - asm:` snippets.
 
 import type { AsmBlock } from '../runner/assemble.ts';
 import type { World } from '../runner/types.ts';
-import { baselineWorld, loadCode, loadedSegment } from '../runner/world.ts';
-import { fieldValue, GivenBuildError, worldSymbols, type GivenSpec } from '../model/given.ts';
+import { baselineWorld, claimCr4Features, loadCode, loadedSegment } from '../runner/world.ts';
+import {
+  fieldValue,
+  GivenBuildError,
+  worldSymbols,
+  type GivenSpec,
+  type VariantSpec,
+} from '../model/given.ts';
 import { seededBytes, seededValue } from '../model/seeded.ts';
 import { setStateItem } from '../x86/items.ts';
 import type { SegmentRegister } from '../x86/registers.ts';
@@ -39,6 +45,8 @@ export function collectSnippets(
 export interface BuildOptions {
   /** Per-input seeds overriding `seed` (leak attribution varies one input at a time). */
   seedOf?: Record<string, number>;
+  /** The caller-state variant (default: the given's first). */
+  variant?: VariantSpec;
 }
 
 /**
@@ -60,8 +68,9 @@ export function buildWorld(
   loadCode(world, code.bytes, given.code);
   world.state.rip = code.symbols._start ?? given.code;
 
+  const variant = options.variant ?? given.variants[0];
   let next = 0;
-  for (const m of given.memory) {
+  for (const m of [...given.memory, ...(variant?.memory ?? [])]) {
     const c = m.content;
     let bytes: Uint8Array;
     switch (c.kind) {
@@ -94,7 +103,9 @@ export function buildWorld(
   // Descriptor tables first, then selectors (which load their hidden part from the GDT, as a CPU
   // would), then everything else, so the order of the keys does not matter.
   const rank = (item: string) => (item.startsWith('gdtr.') ? 0 : item.endsWith('.selector') ? 1 : 2);
-  const ordered = [...given.state].sort((a, b) => rank(a.item) - rank(b.item));
+  const overridden = new Set(variant?.state.map((s) => s.item));
+  const state = [...given.state.filter((s) => !overridden.has(s.item)), ...(variant?.state ?? [])];
+  const ordered = state.sort((a, b) => rank(a.item) - rank(b.item));
   for (const s of ordered) {
     const v = fieldValue(s.value, symbols, `state ${s.item}`);
     if (s.item.endsWith('.selector') && !s.item.startsWith('ldtr') && !s.item.startsWith('tr'))
@@ -107,6 +118,9 @@ export function buildWorld(
     if (g.item === 'rflags') v = (v & RFLAGS_GARBAGE) | 2n;
     setStateItem(world.state, g.item, v);
   }
+  // A CPU on which the caller ran with a CR4 feature on claims that feature in CPUID (KVM refuses
+  // CR4 bits its guest's CPUID does not claim; the interpreter's CPUID answers from the same table).
+  world.cpuid = claimCr4Features(world.cpuid ?? [], world.state.cr4);
   world.symbols = symbols;
   return world;
 }

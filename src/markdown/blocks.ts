@@ -8,7 +8,7 @@ import { parseAttributes, type Attributes } from './attrs.ts';
 import type { FileContext } from './context.ts';
 
 const STAGE_KEYS = new Set(['stage', 'title']);
-const EXAMPLE_KEYS = new Set(['stage', 'name', 'violates', 'impl']);
+const EXAMPLE_KEYS = new Set(['stage', 'name', 'violates', 'impl', 'without']);
 const EXAMPLE_KINDS = new Set(['example', 'counterexample']);
 
 /** A `given` block's stage, or undefined (reported) when its attributes are wrong. */
@@ -78,6 +78,11 @@ export function readExample(
   }
   const ex: Example = { name, kind, stage, violates, source: node.value, place };
   if (a.values.impl) ex.impl = a.values.impl;
+  const without = (a.values.without ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (without.length) ex.without = without;
   return ex;
 }
 

@@ -46,6 +46,27 @@ export interface MemoryEntry {
   line: number;
 }
 
+/**
+ * A named caller state (`variants:`): state items that replace or add to the stage's `state:`, and
+ * memory entries laid over the stage's `memory:`. Every example runs under every variant; the first is
+ * the default (its trace and final state are the ones shown). A given without `variants:` has one, named
+ * DEFAULT_VARIANT, that changes nothing.
+ */
+export interface VariantSpec {
+  name: string;
+  title?: string;
+  state: { item: string; value: ExprField; line: number }[];
+  memory: MemoryEntry[];
+  /**
+   * `only:` the examples that run under it (a world only some givers meet, such as a list format only
+   * Xen writes); the stage's pass-through runs under every variant. Absent: every example.
+   */
+  only?: { names: string[]; line: number; column: number };
+  line: number;
+}
+
+export const DEFAULT_VARIANT = 'default';
+
 export interface GivenSpec {
   title?: string;
   /** Where an example's code is loaded. */
@@ -58,9 +79,13 @@ export interface GivenSpec {
   /** State items set from the seed: GPRs, rflags (status flags only), cr2, msr.0x..., fs.base, gs.base. */
   garbage: { item: string; line: number; column: number }[];
   until?: ExprField;
+  /** `until_in: [start, end]`: also stop at the first instruction inside [start, end). */
+  untilIn?: [ExprField, ExprField];
   seeds: number;
   /** Instruction budget for a run (`max_steps:`), when the stage needs another than the default. */
   maxSteps?: number;
+  /** The caller states every example runs under (at least one; the first is the default). */
+  variants: VariantSpec[];
 }
 
 export const GIVEN_KEYS = [
@@ -71,9 +96,12 @@ export const GIVEN_KEYS = [
   'state',
   'garbage',
   'until',
+  'until_in',
   'seeds',
   'max_steps',
+  'variants',
 ];
+const VARIANT_KEYS = ['title', 'state', 'memory', 'only'];
 const MEMORY_KEYS = ['at', 'asm', 'bytes', 'qwords', 'fill', 'size'];
 export const DEFAULT_CODE = 0x100000n;
 export const DEFAULT_SEEDS = 4;
@@ -299,6 +327,7 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
     state: [],
     garbage: [],
     seeds: DEFAULT_SEEDS,
+    variants: [],
   };
 
   if (top.has('title')) {
@@ -400,6 +429,9 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
       }
   }
 
+  if (top.has('variants')) spec.variants = variantsOf(r, node('variants'), keyNode('variants'), names, spec);
+  if (!spec.variants.length) spec.variants = [{ name: DEFAULT_VARIANT, state: [], memory: [], line: 0 }];
+
   if (top.has('until')) {
     const f = r.expr(node('until'), 'until', names, keyNode('until'));
     if (f) spec.until = f;
@@ -416,6 +448,15 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
     }
     return n;
   };
+  if (top.has('until_in')) {
+    const list = node('until_in');
+    if (!isSeq(list) || list.items.length !== 2)
+      r.error(list ?? keyNode('until_in'), 'until_in is a list of two addresses, [start, end]');
+    else {
+      const [a, b] = (list.items as Node[]).map((n) => r.expr(n, 'until_in', names, list));
+      if (a && b) spec.untilIn = [a, b];
+    }
+  }
   if (top.has('seeds')) spec.seeds = count('seeds', 1, 64) ?? DEFAULT_SEEDS;
   if (top.has('max_steps')) {
     const n = count('max_steps', 1, 1e9);
@@ -424,6 +465,95 @@ export function parseGiven(text: string): { given?: GivenSpec; errors: GivenErro
 
   r.errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return r.errors.length ? { errors: r.errors } : { given: spec, errors: [] };
+}
+
+/** `variants:`: a mapping of names to { title, state, memory }; see VariantSpec. */
+function variantsOf(
+  r: Reader,
+  node: Node | null | undefined,
+  place: Node,
+  names: string[],
+  spec: GivenSpec,
+): VariantSpec[] {
+  const out: VariantSpec[] = [];
+  for (const p of pairsOf(r, node, 'variants', place)) {
+    const name = keyOf(p);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+      r.error(p.key as Node, `variant name '${name}' must be lower-case letters, digits and '-'`);
+      continue;
+    }
+    const v: VariantSpec = { name, state: [], memory: [], line: r.pos(p.key as Node).line };
+    const body = p.value as Node | null;
+    // An empty variant (`4-level: {}` or `4-level:`) is the stage's state as written.
+    const fields =
+      body === null || (isScalar(body) && body.value === '')
+        ? []
+        : pairsOf(r, body, `variant ${name}`, p.key as Node);
+    for (const f of fields) {
+      const k = keyOf(f);
+      if (!VARIANT_KEYS.includes(k)) {
+        r.error(
+          f.key as Node,
+          `unknown variant key '${k}'${didYouMean(k, VARIANT_KEYS) || ` (keys: ${VARIANT_KEYS.join(', ')})`}`,
+        );
+        continue;
+      }
+      if (k === 'title') {
+        const s = r.scalar(f.value as Node, 'title', f.key as Node);
+        if (s) v.title = String(s.value);
+      } else if (k === 'only') {
+        const list = f.value as Node;
+        const names = isSeq(list)
+          ? (list.items as Node[]).map((n) => (isScalar(n) ? String(n.value) : '')).filter(Boolean)
+          : [];
+        if (!isSeq(list) || !names.length || names.length !== list.items.length)
+          r.error(list ?? f.key, 'only is a list of example names, e.g. [xen-kexec-reloc]');
+        else v.only = { names, ...r.pos(list) };
+      } else if (k === 'state') {
+        const seen = new Set<string>();
+        for (const q of pairsOf(r, f.value as Node, `variant ${name} state`, f.key as Node)) {
+          const key = keyOf(q);
+          const item = stateItemName(key);
+          if (!item) {
+            r.error(q.key as Node, `'${key}' is not a state item (${STATE_ITEM_EXAMPLES})`);
+            continue;
+          }
+          if (seen.has(item)) {
+            r.error(q.key as Node, `${item} is set twice`);
+            continue;
+          }
+          if (spec.garbage.some((g) => g.item === item)) {
+            r.error(q.key as Node, `${item} is garbage in this stage; a variant cannot set it`);
+            continue;
+          }
+          seen.add(item);
+          const e = r.expr(q.value as Node, `variant ${name} state ${key}`, names, q.key as Node);
+          if (e) v.state.push({ item, value: e, line: r.pos(q.key as Node).line });
+        }
+      } else {
+        const list = f.value as Node;
+        if (!isSeq(list)) r.error(list ?? f.key, 'memory must be a list of entries (- at: ...)');
+        else
+          for (const item of list.items as Node[]) {
+            const entry = memoryEntry(r, item, names, spec.symbols);
+            if (!entry) continue;
+            if (entry.content.kind === 'asm' || entry.content.kind === 'garbage') {
+              r.error(
+                item,
+                `a variant's memory holds bytes, qwords or a fill byte, not ${entry.content.kind}`,
+              );
+              continue;
+            }
+            v.memory.push(entry);
+          }
+      }
+    }
+    if (out.some((o) => o.name === name)) r.error(p.key as Node, `variant ${name} is defined twice`);
+    else out.push(v);
+  }
+  if (isMap(node) && !out.length && !r.errors.length)
+    r.error(place, 'variants must name at least one variant');
+  return out;
 }
 
 function memoryEntry(
@@ -582,6 +712,16 @@ export function fieldValue(f: ExprField, symbols: Record<string, bigint>, what: 
       );
     throw e;
   }
+}
+
+/** The stop range of a run (`until_in:`), or undefined when the stage has none. */
+export function untilRange(
+  given: GivenSpec,
+  symbols: Record<string, bigint>,
+): { start: bigint; end: bigint } | undefined {
+  if (!given.untilIn) return undefined;
+  const [a, b] = given.untilIn;
+  return { start: fieldValue(a, symbols, 'until_in'), end: fieldValue(b, symbols, 'until_in') };
 }
 
 /** The stop address of a run (`until:`), or undefined when the stage has none. */

@@ -61,6 +61,11 @@ export interface Example {
   violates: string[];
   /** The implementation this example models (an id from spec/implementations.yaml), for the matrix. */
   impl?: string;
+  /**
+   * Caller-state variants of its stage it does not run under (`without=`): states its implementation
+   * never runs in (a kernel older than 5-level paging is never entered with CR4.LA57). The prose says why.
+   */
+  without?: string[];
   source: string;
   place: SourcePlace;
 }
@@ -95,6 +100,10 @@ export interface Verdict {
    * explains it: "not comparable (unicorn gap: <id> — <evidence>)". Neither a pass nor a failure.
    */
   notComparable?: string;
+  /** The caller-state variant the failure was seen under (stages with more than one variant). */
+  variant?: string;
+  /** Every variant it failed under (stages with more than one variant). */
+  failedUnder?: string[];
 }
 
 /** One step of a rendered trace; values are "0x..." strings. */
@@ -126,6 +135,23 @@ export interface ExampleRun {
   notComparable?: string;
   /** Wall-clock seconds this invocation spent running it (every seed); 0 when the result came from the cache. */
   seconds?: number;
+  /** The caller-state variants the example ran under, when its stage has more than one. */
+  variants?: string[];
+  /** Variants this engine could not run where the reference did: "not comparable (...)" by name. */
+  variantsNotComparable?: Record<string, string>;
+}
+
+/** What fails a checked clause (src/harness/exercised.ts); neither: the clause is not exercised. */
+export interface ClauseExercise {
+  /** The caller-state variant under which the stage's pass-through fails it. */
+  passThrough?: string;
+  /** Counterexamples that name it in violates= and fail it. */
+  counterexamples: string[];
+  /**
+   * The variants under which the pass-through or one of those counterexamples fails it: an example
+   * that ran under none of them conforms on a check nothing failed in its worlds.
+   */
+  variants: string[];
 }
 
 /** Everything the plugin learned from one spec file. */
@@ -135,6 +161,8 @@ export interface SpecDocument {
   clauses: Clause[];
   examples: Example[];
   runs: ExampleRun[];
+  /** By clause ID, for this file's checked clauses whose stage ran (exercised.ts). */
+  exercise?: Record<string, ClauseExercise>;
 }
 
 /** A place in the code under `kexec-contract check`: an address, and what the object knows of it. */
@@ -170,6 +198,8 @@ export interface ObjectVerdict {
   assertions: AssertionResult[];
   /** A failure: the user's instruction that last wrote what the failing line read, or that handed over control. */
   at?: CodeLocation & { why: string };
+  /** A failure: the caller-state variant the failing values come from (stages with variants). */
+  variant?: string;
 }
 
 /** The result of `kexec-contract check`: a real relocation object run in a stage's world. */
@@ -201,8 +231,22 @@ export interface ObjectCheck {
   traceOmitted?: number;
   /** The engine that recorded `trace` when the run's own cannot trace (the interpreter, same world). */
   traceEngine?: string;
-  /** The run did not reach the stage's stop point: reported once, at the instruction. */
-  fault?: { reason: string; rip: string; message: string; vector?: number; at: CodeLocation };
+  /**
+   * The run did not reach the stage's stop point (under the default caller state, or under the
+   * variant named): reported once, at the instruction.
+   */
+  fault?: {
+    reason: string;
+    rip: string;
+    message: string;
+    vector?: number;
+    variant?: string;
+    at: CodeLocation;
+  };
+  /** The stage's caller-state variants the object ran under, when it has more than one. */
+  variants?: string[];
+  /** Variants the adapter leaves out (its implementation never runs in them), with why. */
+  variantsSkipped?: Record<string, string>;
   /** The run missed the stop point where the reference reached it, for a known difference of the engine. */
   notComparable?: string;
   verdicts: ObjectVerdict[];

@@ -39,6 +39,11 @@ export interface World {
 export interface RunOptions {
   /** Stop before executing the instruction at any of these linear addresses. */
   until?: bigint[];
+  /**
+   * Stop before executing the first instruction whose linear address lies in one of these ranges
+   * ([start, end)): "execution enters this region". Reported as an 'until' stop at that address.
+   */
+  untilRanges?: { start: bigint; end: bigint }[];
   /** Instruction budget; default DEFAULT_MAX_STEPS. */
   maxSteps?: number;
   /** Record a per-step trace (interp only; other engines may ignore it). */

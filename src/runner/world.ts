@@ -87,6 +87,53 @@ export function baselineCpuid(): CpuidEntry[] {
   return [...byLeaf.values()];
 }
 
+/**
+ * CPUID feature flags behind CR4 bits a caller may run with: a CPU that lets software set the CR4 bit
+ * reports the feature (SDM vol. 2A, CPUID leaf 1 ECX and leaf 7 subleaf 0). OSXSAVE (leaf 1 ECX bit 27)
+ * mirrors CR4.OSXSAVE. CET has two feature flags (shadow stacks, indirect-branch tracking); either
+ * allows the bit.
+ */
+const CR4_FEATURES: readonly { cr4Bit: number; leaf: 1 | 7; reg: 'ebx' | 'ecx' | 'edx'; bits: number[] }[] = [
+  { cr4Bit: 11, leaf: 7, reg: 'ecx', bits: [2] }, // UMIP
+  { cr4Bit: 12, leaf: 7, reg: 'ecx', bits: [16] }, // LA57
+  { cr4Bit: 16, leaf: 7, reg: 'ebx', bits: [0] }, // FSGSBASE
+  { cr4Bit: 17, leaf: 1, reg: 'ecx', bits: [17] }, // PCID
+  { cr4Bit: 18, leaf: 1, reg: 'ecx', bits: [26, 27] }, // XSAVE, OSXSAVE
+  { cr4Bit: 20, leaf: 7, reg: 'ebx', bits: [7] }, // SMEP
+  { cr4Bit: 21, leaf: 7, reg: 'ebx', bits: [20] }, // SMAP
+  { cr4Bit: 22, leaf: 7, reg: 'ecx', bits: [3] }, // PKU
+  { cr4Bit: 23, leaf: 7, reg: 'ecx', bits: [7] }, // CET_SS
+];
+
+/**
+ * `cpuid` with the feature flags of every CR4 bit set in `cr4` (CR4_FEATURES); raises the highest basic
+ * leaf to 7 when a leaf-7 flag is added. The entries are copied, never changed in place.
+ */
+export function claimCr4Features(cpuid: readonly CpuidEntry[], cr4: bigint): CpuidEntry[] {
+  const out = cpuid.map((e) => ({ ...e }));
+  const entry = (leaf: number): CpuidEntry => {
+    let e = out.find((x) => x.leaf === leaf && (x.subleaf ?? 0) === 0);
+    if (!e)
+      out.push(
+        (e =
+          leaf === 7
+            ? { leaf, subleaf: 0, eax: 0, ebx: 0, ecx: 0, edx: 0 }
+            : { leaf, eax: 0, ebx: 0, ecx: 0, edx: 0 }),
+      );
+    return e;
+  };
+  for (const f of CR4_FEATURES) {
+    if (((cr4 >> BigInt(f.cr4Bit)) & 1n) === 0n) continue;
+    const e = entry(f.leaf);
+    for (const b of f.bits) e[f.reg] = (e[f.reg] | (1 << b)) >>> 0;
+    if (f.leaf === 7) {
+      const max = entry(0);
+      if (max.eax < 7) max.eax = 7;
+    }
+  }
+  return out;
+}
+
 /** Page-table entry bits used by the helpers. */
 export const PTE_P = 0x1n;
 export const PTE_RW = 0x2n;

@@ -5,6 +5,7 @@
 import { citationText, citedEdition, clausePermalink, levelLabel } from '../model/cite.ts';
 import type {
   Clause,
+  ClauseExercise,
   Example,
   ExampleKind,
   ExampleRun,
@@ -17,6 +18,7 @@ import { exampleAnchor, exampleKey, tombstonePath } from './ids.ts';
 
 /** A clause ID that was retired (tombstoned) in spec/clauses.lock.json (read by src/markdown/lock.ts). */
 export type { RetiredClause };
+export type { ChangelogEntry, ClauseChange } from '../markdown/changelog.ts';
 
 export interface Implementation {
   id: string;
@@ -86,9 +88,17 @@ export interface CoverageRow {
   counterexamples: { name: string; href: string; held: boolean; expectedToHold: boolean }[];
   /** Why the row stands out, empty when it does not. */
   gaps: string[];
+  /** What fails the clause (checked clauses whose stage ran): the pass-through's variant, counterexamples. */
+  exercise?: ClauseExercise;
 }
 
-export type MatrixCell = { state: 'conforms' | 'violates'; example: string; href: string } | { state: 'n/a' };
+/**
+ * `not-exercised`: the examples conform, but nothing the harness runs fails the clause (neither the
+ * stage's pass-through under any caller-state variant nor a counterexample), so the verdict rests on a
+ * check that cannot fail.
+ */
+export type MatrixCell =
+  { state: 'conforms' | 'violates' | 'not-exercised'; example: string; href: string } | { state: 'n/a' };
 
 export interface Matrix {
   implementations: Implementation[];
@@ -160,7 +170,11 @@ interface Collected {
   runs: Map<string, ExampleRun>;
   /** Verdicts by clause, in document order of the examples. */
   verdictsOf: Map<string, Verdict[]>;
+  /** What fails each checked clause (src/harness/exercised.ts), where its stage ran. */
+  exercise: Map<string, ClauseExercise>;
 }
+
+const exercised = (e: ClauseExercise): boolean => e.passThrough !== undefined || e.counterexamples.length > 0;
 
 export function buildSiteData(input: SiteInputs): SiteData {
   const spec = collect(input.documents);
@@ -186,8 +200,15 @@ export function buildSiteData(input: SiteInputs): SiteData {
 }
 
 function collect(documents: SpecDocument[]): Collected {
-  const out: Collected = { clauses: [], examples: [], runs: new Map(), verdictsOf: new Map() };
+  const out: Collected = {
+    clauses: [],
+    examples: [],
+    runs: new Map(),
+    verdictsOf: new Map(),
+    exercise: new Map(),
+  };
   for (const doc of documents) {
+    for (const [id, e] of Object.entries(doc.exercise ?? {})) out.exercise.set(id, e);
     for (const clause of doc.clauses) out.clauses.push({ clause, file: doc.file });
     for (const example of doc.examples) out.examples.push({ example, file: doc.file });
     for (const run of doc.runs) out.runs.set(exampleKey(run.stage, run.example), run);
@@ -358,7 +379,11 @@ function coverageRows(
       gaps.push(clause.unchecked ? `unchecked: ${clause.unchecked}` : 'no check');
     if (checks.length > 0 && exampleRows.length === 0) gaps.push('no example');
     if (vs.some((v) => v.held !== v.expectedToHold)) gaps.push('verdict differs from expectation');
+    const exercise = spec.exercise.get(clause.id);
+    if (normative && exercise && !exercised(exercise))
+      gaps.push('not exercised: neither the pass-through nor a counterexample fails it');
     return {
+      ...(exercise && { exercise }),
       id: clause.id,
       level: clause.level,
       stage: clause.stage,
@@ -393,8 +418,14 @@ function implementationMatrix(
       if (vs.length === 0) return { state: 'n/a' };
       // One violating example is enough to say the implementation violates the clause.
       const v = vs.find((x) => !x.held) ?? vs[0];
+      const e = spec.exercise.get(c.id);
+      // Conforming, but under no variant where anything fails the clause: the verdict rests on nothing.
+      const ranUnder = (name: string) => spec.runs.get(exampleKey(c.stage, name))?.variants ?? ['default'];
+      const resting =
+        e !== undefined &&
+        (!exercised(e) || vs.every((x) => !ranUnder(x.example).some((n) => e.variants.includes(n))));
       return {
-        state: v.held ? 'conforms' : 'violates',
+        state: !v.held ? 'violates' : resting ? 'not-exercised' : 'conforms',
         example: v.example,
         href: exampleIndex[exampleKey(c.stage, v.example)]?.href ?? c.href,
       };

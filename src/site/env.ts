@@ -38,6 +38,22 @@ export interface ReleasedSpec {
   dir: string;
 }
 
+/** Every released version of a docs instance with its folder, oldest first (`<id>_versions.json` lists newest first). */
+export function releases(root: string, docsPluginId = 'spec'): ReleasedSpec[] {
+  const file = path.join(root, `${docsPluginId}_versions.json`);
+  if (!existsSync(file)) return [];
+  const versions = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  if (!Array.isArray(versions)) return [];
+  return versions
+    .filter((v): v is string => typeof v === 'string')
+    .map((version) => ({
+      version,
+      dir: path.join(root, `${docsPluginId}_versioned_docs`, `version-${version}`),
+    }))
+    .filter((r) => existsSync(r.dir))
+    .reverse();
+}
+
 export function newestRelease(root: string, docsPluginId = 'spec'): ReleasedSpec | undefined {
   const file = path.join(root, `${docsPluginId}_versions.json`);
   if (!existsSync(file)) return undefined;

@@ -28,3 +28,4 @@ export function citationPath(id: string): string {
 
 export const COVERAGE_PATH = '/coverage';
 export const MATRIX_PATH = '/matrix';
+export const CHANGELOG_PATH = '/changelog';

@@ -1,7 +1,8 @@
 // The local Docusaurus plugin that turns the checked spec into site data: it takes the spec tree's
 // results from the build's spec pass (loadContent; the remark plugin shows the same results on the
 // pages), then, knowing every doc's permalink (allContentLoaded), publishes clauses.json, /r/<id>.txt
-// citations, tombstone pages, the coverage page and the implementation matrix.
+// citations, tombstone pages, the coverage page, the implementation matrix and the changelog (from
+// the clause locks of every release and the working copy, src/markdown/changelog.ts).
 // Everything on those pages was produced by this build; the browser executes nothing.
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import type { Compiler } from 'webpack';
 import { parse as parseYaml } from 'yaml';
 import { SpecPass } from '../harness/pass.ts';
 import { readLock, retiredClauses, type RetiredClause } from '../markdown/lock.ts';
+import { changelog, type ChangelogEntry } from '../markdown/changelog.ts';
 import type { Clause, SpecDocument } from '../model/types.ts';
 import {
   buildSiteData,
@@ -20,8 +22,8 @@ import {
   type SiteData,
   type SiteGlobalData,
 } from './data.ts';
-import { newestRelease } from './env.ts';
-import { COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
+import { newestRelease, releases } from './env.ts';
+import { CHANGELOG_PATH, COVERAGE_PATH, MATRIX_PATH, citationPath, tombstonePath } from './ids.ts';
 import { loadSpecDocuments } from './load.ts';
 
 export interface SitePluginOptions {
@@ -52,6 +54,7 @@ interface Loaded {
   retired: RetiredClause[];
   implementations: ReturnType<typeof parseImplementations>;
   release?: ReleasedSource;
+  changelog: ChangelogEntry[];
 }
 
 export const PLUGIN_NAME = 'kexec-contract-site';
@@ -98,6 +101,15 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         retired: retiredClauses(await readLock(path.join(specDir, 'clauses.lock.json'))),
         implementations: parseImplementations(implText ? parseYaml(implText) : undefined),
         release: options.documents ? undefined : await loadRelease(pass, context.siteDir, docsPluginId),
+        changelog: changelog(
+          await Promise.all(
+            releases(context.siteDir, docsPluginId).map(async (r) => ({
+              version: r.version,
+              lock: await readLock(path.join(r.dir, 'clauses.lock.json')),
+            })),
+          ),
+          await readLock(path.join(specDir, 'clauses.lock.json')),
+        ),
       };
     },
 
@@ -171,6 +183,24 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         component: component('MatrixPage.tsx'),
         exact: true,
         modules: { data: await actions.createData('matrix.json', JSON.stringify(data.matrix)) },
+      });
+      // Each change links to the clause now: its page, or its tombstone.
+      const hrefOf = (id: string) => data.clauseIndex[id]?.href ?? withBase(tombstonePath(id));
+      actions.addRoute({
+        path: withBase(CHANGELOG_PATH),
+        component: component('ChangelogPage.tsx'),
+        exact: true,
+        modules: {
+          data: await actions.createData(
+            'changelog.json',
+            JSON.stringify(
+              loaded.changelog.map((e) => ({
+                ...e,
+                changes: e.changes.map((c) => ({ ...c, href: hrefOf(c.id) })),
+              })),
+            ),
+          ),
+        },
       });
       for (const r of data.retired) {
         actions.addRoute({

@@ -180,6 +180,7 @@ export const CR4_DE = maskOf('cr4', 'DE');
 export const CR4_PAE = maskOf('cr4', 'PAE');
 export const CR4_LA57 = maskOf('cr4', 'LA57');
 export const CR4_PCIDE = maskOf('cr4', 'PCIDE');
+export const CR4_CET = maskOf('cr4', 'CET');
 export const DR6_BD = maskOf('dr6', 'BD');
 export const DR7_GD = maskOf('dr7', 'GD');
 export const EFER_SCE = maskOf('efer', 'SCE');

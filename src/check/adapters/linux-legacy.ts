@@ -72,6 +72,10 @@ export const linuxLegacy: Adapter = {
   stage: 'k2p',
   recognisedBy: ['relocate_kernel'],
   excludedBy: ['kexec_pa_table_page', 'relocate_new_kernel'],
+  without: {
+    variants: ['la57', 'cet'],
+    why: "the kernels of this family before 4.14 predate 5-level paging and those before 5.18 CET (as the spec's 2.6 models, without=la57,cet)",
+  },
   sources: [
     'torvalds/linux@084d1283986a/arch/x86/kernel/machine_kexec_64.c',
     'torvalds/linux@0401bbf56da5/arch/x86/kernel/relocate_kernel_64.S',
@@ -123,6 +127,10 @@ export const linux2616: Adapter = {
   title: 'Linux 2.6.16 relocate_new_kernel (page table in %rcx)',
   stage: 'k2p',
   recognisedBy: ['relocate_new_kernel', 'relocate_new_kernel_size'],
+  without: {
+    variants: ['la57', 'cet'],
+    why: "2.6.16 predates 5-level paging (4.14) and CET (5.18), as the spec's 2.6 models (without=la57,cet)",
+  },
   sources: [
     'torvalds/linux@00dd7b7d26a3/arch/x86_64/kernel/machine_kexec.c',
     'torvalds/linux@f7f24758ac98/arch/x86_64/kernel/relocate_kernel.S',

@@ -15,6 +15,7 @@
 // The world's identity table stands for Xen's kexec page table, which maps the code page at the
 // address Xen calls it from; here that address is the copy's, one to one.
 
+import { CR4_CET } from '../../x86/bits.ts';
 import type { LinkOptions, LinkedObject, RelObject } from '../../runner/object/index.ts';
 import {
   RFLAGS_IF,
@@ -43,6 +44,10 @@ export const xen: Adapter = {
   title: 'Xen kexec_reloc',
   stage: 'k2p',
   recognisedBy: ['kexec_reloc'],
+  without: {
+    variants: ['la57'],
+    why: "Xen runs its hypervisor with 4-level paging (as the spec's Xen model, without=la57)",
+  },
   sources: [
     'xen-project/xen@5a82d5cf352d/xen/arch/x86/machine_kexec.c',
     'xen-project/xen@373d93cfce4d/xen/arch/x86/x86_64/kexec_reloc.S',
@@ -80,6 +85,9 @@ export const xen: Adapter = {
         rcx: call.entry,
         r8: 0n, // reloc_flags: a 64-bit image, so no KEXEC_RELOC_FLAG_COMPAT
         rflags: (ctx.state.rflags ?? 2n) & ~RFLAGS_IF,
+        // machine_kexec() turns CET off before the jump (the "Disable CET" step), so kexec_reloc can
+        // clear CR0.WP; with CET on that write is a #GP.
+        cr4: (ctx.state.cr4 ?? 0n) & ~CR4_CET,
       },
       memory: [
         {

@@ -119,6 +119,11 @@ export default function CoveragePage({
                 </td>
                 <td role="cell" data-label="counterexamples aimed at it">
                   <Runs runs={r.counterexamples} fold />
+                  {r.exercise?.passThrough && (
+                    <div className="kc-muted kc-small">
+                      a pass-through fails it (variant {r.exercise.passThrough})
+                    </div>
+                  )}
                 </td>
               </tr>
             ))}

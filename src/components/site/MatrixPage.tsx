@@ -25,8 +25,13 @@ function Pieces({ pieces }: { pieces: Piece[] }): React.ReactElement {
   );
 }
 
-const SYMBOL = { conforms: '✓', violates: '✗', 'n/a': '·' } as const;
-const LABEL = { conforms: 'conforms', violates: 'violates', 'n/a': 'not applicable' } as const;
+const SYMBOL = { conforms: '✓', violates: '✗', 'not-exercised': '?', 'n/a': '·' } as const;
+const LABEL = {
+  conforms: 'conforms',
+  violates: 'violates',
+  'not-exercised': 'not exercised (conforms, but nothing fails this clause)',
+  'n/a': 'not applicable',
+} as const;
 
 /** Consecutive columns of the same stage, for the header row that groups them. */
 function stageGroups(stages: string[]): { stage: string; span: number }[] {
@@ -59,6 +64,9 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
             <p className="kc-legend kc-small">
               <span>✓ conforms</span>
               <span>✗ violates</span>
+              <span>
+                ? not exercised (conforms on a clause that neither a pass-through nor a counterexample fails)
+              </span>
               <span>· not applicable (no model on that stage)</span>
             </p>
             <div className="kc-table-scroll">

@@ -78,7 +78,9 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
   const onProgress = options.onProgress;
   const nextCheck = () => (onProgress ? Math.min(maxSteps, steps + PROGRESS_STEPS) : maxSteps);
   const until = new Set((options.until ?? []).map((a) => Number(BigInt.asIntN(64, a))));
-  const hasUntil = until.size > 0;
+  const ranges = (options.untilRanges ?? []).map((r) => ({ start: Number(r.start), end: Number(r.end) }));
+  const inRange = (lin: number) => ranges.some((r) => lin >= r.start && lin < r.end);
+  const hasUntil = until.size > 0 || ranges.length > 0;
   let steps = 0;
   let check = nextCheck();
   let undef = 0;
@@ -120,7 +122,7 @@ function execute(world: World, options: RunOptions, recordFrom = 0): RunResult &
           check = nextCheck();
         }
         const lin = linearRip(m);
-        if (hasUntil && until.has(lin)) {
+        if (hasUntil && (until.has(lin) || inRange(lin))) {
           stop = { reason: 'until', rip: addrToBig(rip), message: `reached ${hex(lin)}` };
           break;
         }

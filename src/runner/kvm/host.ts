@@ -30,7 +30,7 @@ import {
   withRecordingIdt,
 } from '../program-world.ts';
 import type { CpuidEntry, RunResult, Stop, World } from '../types.ts';
-import { baselineCpuid } from '../world.ts';
+import { baselineCpuid, claimCr4Features } from '../world.ts';
 
 /** One engine's view of a case; state and memory are absent where only the stop is known. */
 export interface Observed {
@@ -199,6 +199,37 @@ const leaf1 = (cpuid: readonly CpuidEntry[] | undefined): CpuidEntry | undefined
 /** The 8-byte store of the split-store probe: it starts 4 bytes below a page that is not present. */
 const SPLIT_PAGE = 0x20_0000n;
 const SPLIT_VALUE = 0x1122_3344_5566_7788n;
+
+/**
+ * A CR4 bit this host's KVM does not let a guest run with (KVM_SET_SREGS EINVAL), though the world's
+ * CPUID claims the feature: the host CPU lacks it, or KVM does not offer it to guests here. The probe
+ * starts a program world with the bit on; the classifier explains a case whose kvm run never started
+ * for that reason while the world has the bit on.
+ */
+function cr4BitRefused(id: string, bit: number, name: string, why: string): KvmHostDifference {
+  const mask = 1n << BigInt(bit);
+  return {
+    id,
+    description: `a guest cannot run with CR4.${name} (bit ${bit}): KVM_SET_SREGS refuses the state with EINVAL even where the guest's CPUID claims the feature (${why})`,
+    probe: {
+      source: 'hlt',
+      world: (w) => {
+        w.state.cr4 |= mask;
+        w.cpuid = claimCr4Features(w.cpuid ?? baselineCpuid(), w.state.cr4);
+      },
+      shows: (r) =>
+        r.stop.reason === 'engine-limit' && /KVM_SET_SREGS refused/.test(r.stop.message)
+          ? `a world with CR4.${name} set: ${r.stop.message}`
+          : undefined,
+    },
+    classify({ kvm, world }) {
+      if (!world || (world.state.cr4 & mask) === 0n) return undefined;
+      if (kvm.stop.reason !== 'engine-limit' || !/KVM_SET_SREGS refused/.test(kvm.stop.message))
+        return undefined;
+      return `the world starts with CR4.${name} set (CR4 ${hex(world.state.cr4)}): ${kvm.stop.message}`;
+    },
+  };
+}
 
 export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
   {
@@ -454,6 +485,14 @@ export const KVM_HOST_DIFFERENCES: readonly KvmHostDifference[] = [
       return why.join('; ');
     },
   },
+  cr4BitRefused('no-la57', 12, 'LA57', '5-level paging; the host CPU has no la57'),
+  cr4BitRefused('no-pcide', 17, 'PCIDE', 'process-context identifiers, not offered to guests by this KVM'),
+  cr4BitRefused(
+    'no-cet',
+    23,
+    'CET',
+    'control-flow enforcement; the host CPU has neither shadow stacks nor IBT',
+  ),
 ];
 
 export interface PresentDifference {

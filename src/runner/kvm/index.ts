@@ -8,7 +8,8 @@
 // - `until` addresses are reached by planting a `hlt` byte at each one's physical address (translated
 //   with the world's initial paging); a HLT exit right after such a byte is reported as 'until' at that
 //   address, and the original byte is put back in the result memory. Code that reads its own bytes at
-//   an until address, or remaps it, sees the difference: docs/guides/engines.md says so.
+//   an until address, or remaps it, sees the difference: docs/guides/engines.md says so. An until
+//   range is filled with hlt bytes the same way, page by page, and its bytes are put back as well.
 // - KVM cannot count instructions: `steps` is undefined, and the budget becomes a wall-clock limit
 //   enforced by a per-thread POSIX timer whose signal makes KVM_RUN return EINTR.
 // - KVM_EXIT_SHUTDOWN is a triple fault (the vector is not reported); FAIL_ENTRY and INTERNAL_ERROR are
@@ -65,6 +66,8 @@ import {
   loadLibc,
   type Libc,
 } from '../native/libc.ts';
+import { hex } from '../../x86/hex.ts';
+import { cloneState } from '../world.ts';
 import { wallClockMs } from './budget.ts';
 import { WallClockTimer } from './timer.ts';
 
@@ -115,6 +118,12 @@ export const kvmEngine: Engine = {
 
 const HLT = 0xf4;
 const EINTR = 4;
+const EINVAL = 22;
+
+/** KVM refused the world's initial state (KVM_SET_SREGS EINVAL). */
+class StateRefused extends Error {
+  override name = 'StateRefused';
+}
 const E2BIG = 7;
 const TSS_ADDR = 0xfffb_d000;
 /** KVM_INTERNAL_ERROR_* suberrors (linux/kvm.h). */
@@ -135,6 +144,8 @@ class KvmRun {
   private readonly ram: { base: bigint; host: HostMemory }[] = [];
   /** Physical address -> original byte, for each planted hlt; linear until address by physical. */
   private readonly planted = new Map<bigint, { byte: number; linear: bigint }>();
+  /** Until ranges: each page-sized piece filled with hlt, with its original bytes. */
+  private readonly plantedRanges: { linear: bigint; phys: bigint; bytes: Uint8Array; range: string }[] = [];
   private readonly io: PortLog;
   private readonly events: string[] = [];
   private readonly wallMs: number;
@@ -150,7 +161,13 @@ class KvmRun {
 
   run(): RunResult {
     try {
-      this.setUp();
+      try {
+        this.setUp();
+      } catch (e) {
+        // A state this host's KVM does not accept (a CR4 bit its CPU lacks): the run never started.
+        if (e instanceof StateRefused) return this.refused(e.message);
+        throw e;
+      }
       const stop = this.loop();
       return this.result(stop);
     } finally {
@@ -229,6 +246,31 @@ class KvmRun {
       if (!this.planted.has(phys)) this.planted.set(phys, { byte: cur, linear });
       this.writePhys(phys, Uint8Array.of(HLT));
     }
+    // A range is filled with hlt page by page (each piece translated on its own): the first
+    // instruction fetched inside it exits, and rip - 1 says where it entered.
+    for (const r of this.options.untilRanges ?? []) {
+      const range = `0x${r.start.toString(16)}-0x${r.end.toString(16)}`;
+      for (let linear = r.start; linear < r.end;) {
+        const next = (linear | 0xfffn) + 1n < r.end ? (linear | 0xfffn) + 1n : r.end;
+        let phys: bigint | undefined;
+        try {
+          const t = translate(mem, s, linear, { exec: true });
+          phys = t.ok ? t.phys : undefined;
+        } catch {
+          phys = undefined;
+        }
+        const bytes = phys === undefined ? undefined : this.readPhys(phys, Number(next - linear));
+        if (phys === undefined || bytes === undefined)
+          this.events.push(
+            `until range ${range}: 0x${linear.toString(16)} is not mapped to RAM at the start; no hlt planted there`,
+          );
+        else {
+          this.plantedRanges.push({ linear, phys, bytes, range });
+          this.writePhys(phys, new Uint8Array(bytes.length).fill(HLT));
+        }
+        linear = next;
+      }
+    }
   }
 
   private setCpuid(): void {
@@ -302,7 +344,12 @@ class KvmRun {
     d.setBigUint64(off(S, 'cr8'), 0n, true);
     d.setBigUint64(off(S, 'efer'), s.efer, true);
     for (let i = 0; i < 4; i++) d.setBigUint64(off(S, 'interrupt_bitmap') + 8 * i, 0n, true);
-    this.sys(this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_SREGS, buf), 'KVM_SET_SREGS');
+    const r = this.libc.ioctlPtr(this.vcpu, ioctls.KVM_SET_SREGS, buf);
+    if (r < 0 && this.libc.errno() === EINVAL)
+      throw new StateRefused(
+        `KVM_SET_SREGS refused the initial state (EINVAL): CR0 ${hex(s.cr0)}, CR4 ${hex(s.cr4)}, EFER ${hex(s.efer)}`,
+      );
+    this.sys(r, 'KVM_SET_SREGS');
   }
 
   /** DR0-DR3, DR6 and DR7 through KVM_SET_DEBUGREGS (KVM_CAP_DEBUGREGS, in every kernel since 2.6.35). */
@@ -389,6 +436,17 @@ class KvmRun {
           this.writeRip(at);
           return { reason: 'until', rip: at, message: `reached until address 0x${at.toString(16)}` };
         }
+        const piece = this.plantedRanges.find(
+          (p) => rip - 1n >= p.linear && rip - 1n < p.linear + BigInt(p.bytes.length),
+        );
+        if (piece) {
+          this.writeRip(rip - 1n);
+          return {
+            reason: 'until',
+            rip: rip - 1n,
+            message: `entered ${piece.range} at 0x${(rip - 1n).toString(16)}`,
+          };
+        }
         return { reason: 'hlt', rip, message: `hlt at 0x${(rip - 1n).toString(16)}` };
       }
       case EXIT.IO: {
@@ -454,6 +512,20 @@ class KvmRun {
 
   // ---- results -----------------------------------------------------------------------------
 
+  /** The result of a run KVM refused to start: the world's own state, and the RAM as loaded. */
+  private refused(message: string): RunResult {
+    return {
+      engine: 'kvm',
+      stop: { reason: 'engine-limit', rip: this.world.state.rip, message },
+      state: cloneState(this.world.state),
+      memory: this.readMemory(),
+      undefinedFlags: 0n,
+      ports: [],
+      serial: '',
+      events: this.events,
+    };
+  }
+
   private result(stop: Stop): RunResult {
     return {
       engine: 'kvm',
@@ -514,6 +586,7 @@ class KvmRun {
 
   private readMemory(): SparseMemory {
     const mem = new SparseMemory(this.world.ram);
+    for (const p of this.plantedRanges) this.writePhys(p.phys, p.bytes);
     for (const [phys, { byte }] of this.planted) this.writePhys(phys, Uint8Array.of(byte));
     const zero = Buffer.alloc(PAGE_SIZE);
     for (const { base, host } of this.ram) {

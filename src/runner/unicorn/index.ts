@@ -107,6 +107,7 @@ class UnicornRun {
   private uc: unknown;
   private readonly callbacks: bigint[] = [];
   private readonly until: Set<bigint>;
+  private readonly untilRanges: { start: bigint; end: bigint }[];
   private readonly maxSteps: number;
   private lastBlock: { address: bigint; size: number } | undefined;
   private stop: Stop | undefined;
@@ -123,6 +124,7 @@ class UnicornRun {
     options: RunOptions,
   ) {
     this.until = new Set(options.until ?? []);
+    this.untilRanges = options.untilRanges ?? [];
     this.maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
     this.io = new PortLog(world.portInValue);
   }
@@ -328,6 +330,26 @@ class UnicornRun {
         },
         1n,
         0n,
+      );
+    }
+    // Until ranges: one code hook over each; the first instruction inside stops the run.
+    for (const r of this.untilRanges) {
+      if (r.end <= r.start) continue;
+      this.hook(
+        UC_HOOK.CODE,
+        protos.code,
+        (_uc: unknown, addr: number | bigint) => {
+          if (this.stop) return;
+          const address = BigInt(addr);
+          this.stop = {
+            reason: 'until',
+            rip: address,
+            message: `entered ${hex(r.start)}-${hex(r.end)} at ${hex(address)}`,
+          };
+          this.lib.uc_emu_stop(this.uc);
+        },
+        r.start,
+        r.end - 1n,
       );
     }
     // The last block entered: after `hlt` (which ends a block) RIP is that block's end.

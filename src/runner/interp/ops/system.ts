@@ -8,6 +8,8 @@ import {
   CR0_ET,
   CR0_NW,
   CR0_PG,
+  CR0_WP,
+  CR4_CET,
   CR4_LA57,
   CR4_PAE,
   CR4_PCIDE,
@@ -291,6 +293,8 @@ export function writeCr0(m: Machine, v: bigint): void {
   const pg = (nv & CR0_PG) !== 0n;
   if (pg && (nv & 1n) === 0n) throw gp('CR0.PG set without CR0.PE');
   if (nv & CR0_NW && !(nv & CR0_CD)) throw gp('CR0.NW set without CR0.CD');
+  // SDM vol. 2B, MOV to/from control registers: #GP(0) on clearing CR0.WP while CR4.CET = 1.
+  if (!(nv & CR0_WP) && m.cr4 & CR4_CET) throw gp('clearing CR0.WP while CR4.CET is set');
   const wasPg = (m.cr0 & CR0_PG) !== 0n;
   let efer = m.efer;
   if (!pg && wasPg && m.long) {
@@ -315,6 +319,7 @@ export function writeCr0(m: Machine, v: bigint): void {
 export function writeCr4(m: Machine, v: bigint): void {
   if (v & ~CR4_DEFINED) throw gp('CR4 reserved bit set');
   if (m.long && !(v & CR4_PAE)) throw gp('clearing CR4.PAE in IA-32e mode');
+  if (v & CR4_CET && !(m.cr0 & CR0_WP)) throw gp('setting CR4.CET while CR0.WP is clear');
   if (m.long && (v & CR4_LA57) !== (m.cr4 & CR4_LA57)) throw gp('changing CR4.LA57 in IA-32e mode');
   if (v & CR4_PCIDE && !(m.cr4 & CR4_PCIDE) && (!m.long || (m.cr3 & 0xfffn) !== 0n))
     throw gp('setting CR4.PCIDE outside IA-32e mode or with CR3[11:0] != 0');
