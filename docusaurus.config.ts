@@ -14,7 +14,7 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import { SpecPass } from './src/harness/pass.ts';
-import { siteEnv } from './src/site/env.ts';
+import { releases, siteEnv, versionPath } from './src/site/env.ts';
 import remarkSpecPerVersion from './src/site/remark.ts';
 
 const siteDir = __dirname;
@@ -30,6 +30,13 @@ const allowFailures =
 const { url, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
+/**
+ * Released spec versions (spec_versions.json), each served at /spec/<name>/ for good, the newest too:
+ * a citation of `ID@1.0` names /spec/1.0/...#ID and keeps naming 1.0 after 1.1 is cut. Read from the
+ * file, so `docusaurus docs:version:spec 1.1` needs no change here. (The site plugin writes redirects
+ * from the unversioned /spec/<chapter> to the newest release's chapter.)
+ */
+const releasedVersions = releases(siteDir).map((r) => r.version);
 
 export default function createConfig(): Config {
   // The build's one spec pass: each spec tree (spec/, and each released copy) runs once, whoever asks.
@@ -80,7 +87,13 @@ export default function createConfig(): Config {
           beforeDefaultRemarkPlugins: remarkPlugins,
           showLastUpdateTime: false,
           // The fake sample has no releases: the released copies are of the real spec.
-          ...(sample ? { onlyIncludeVersions: ['current'], lastVersion: 'current' } : {}),
+          ...(sample
+            ? { onlyIncludeVersions: ['current'], lastVersion: 'current' }
+            : {
+                versions: Object.fromEntries(
+                  releasedVersions.map((v) => [v, { path: versionPath(v, true) }]),
+                ),
+              }),
         },
       ],
       [

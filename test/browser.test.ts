@@ -5,7 +5,7 @@
 // Screenshots go to artifacts/screenshots/ (desktop and 390 px, light and dark).
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,14 @@ interface ClauseRecord {
   version: string;
   results: { example: string; kind: string; held: boolean }[];
 }
+
+/** Released spec versions, newest first (the sample build renders the working copy only). */
+const RELEASES: string[] =
+  !sampleMode() && existsSync(path.join(ROOT, 'spec_versions.json'))
+    ? (JSON.parse(readFileSync(path.join(ROOT, 'spec_versions.json'), 'utf8')) as string[])
+    : [];
+/** The path segment of the working copy's pages, coverage and matrix (`/next` once a release exists). */
+const WORKING = RELEASES.length > 0 ? '/next' : '';
 
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Browser;
@@ -187,8 +195,9 @@ describe('the built site', () => {
     // The button is named after its clause, and the copy is announced, not only shown.
     const button = block.getByRole('button', { name: `Copy citation of ${target.id}`, exact: true });
     await button.click();
-    await expect(button.textContent()).resolves.toBe('Copied');
-    await expect(block.getByRole('status').textContent()).resolves.toBe(`Citation of ${target.id} copied`);
+    // "Copied" shows for two seconds after the clipboard write settles: wait for it, not a snapshot.
+    await expect.poll(() => button.textContent()).toBe('Copied');
+    await expect.poll(() => block.getByRole('status').textContent()).toBe(`Citation of ${target.id} copied`);
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(citation);
     for (const line of copied.split('\n')) if (line.length > 72) expect(line).not.toMatch(/\s/);
@@ -233,7 +242,8 @@ describe('the built site', () => {
   });
 
   it('the coverage page lists every active clause and flags gaps', async () => {
-    const page = await open('/coverage');
+    // clauses.json is the working copy's; so is /coverage/next (/coverage shows the newest release).
+    const page = await open(`/coverage${WORKING}`);
     const active = clauses.filter((c) => c.status === 'active');
     expect(await page.locator('table.kc-coverage tbody tr').count()).toBe(active.length);
     await page.close();
@@ -298,6 +308,119 @@ describe('citations', () => {
     await page.close();
   });
 });
+
+describe.skipIf(RELEASES.length === 0)('versions', () => {
+  /**
+   * Where every link in a page's content goes, as site paths: the navbar, the footer and the version
+   * switches (which link to the other versions on purpose) left out.
+   */
+  async function contentLinks(page: Page): Promise<string[]> {
+    return page.locator('main a[href]').evaluateAll((as) =>
+      as
+        .filter((a) => !a.closest('[data-version-nav]'))
+        .map((a) => new URL((a as HTMLAnchorElement).href))
+        .filter((u) => u.origin === location.origin)
+        .map((u) => u.pathname),
+    );
+  }
+
+  /** The spec version a site path belongs to: a release, `next`, or undefined for unversioned pages. */
+  function versionOf(p: string): string | undefined {
+    const m = /^\/(?:spec|coverage|matrix)\/([^/]+)/.exec(p);
+    if (!m) return undefined;
+    return [...RELEASES, 'next'].includes(m[1]) ? m[1] : undefined;
+  }
+
+  it('every link on a released page stays inside that release', async () => {
+    const paths = await sitemapPaths();
+    for (const release of RELEASES) {
+      const pages = paths.filter((p) => p.startsWith(`/spec/${release}/`));
+      pages.push(`/coverage/${release}`, `/matrix/${release}`);
+      expect(pages.length).toBeGreaterThan(2);
+      let links = 0;
+      for (const p of pages) {
+        const page = await open(p);
+        await openAllDetails(page);
+        for (const l of await contentLinks(page)) {
+          links++;
+          // Into the spec, coverage or matrix: this release's. Unversioned /coverage and /matrix are the
+          // newest release's, so only the newest may link there.
+          if (/^\/(spec|coverage|matrix)(\/|$)/.test(l) && !/^\/spec\/?$/.test(l)) {
+            const v = versionOf(l) ?? (release === RELEASES[0] ? release : undefined);
+            expect(v, `${p} links to ${l}`).toBe(release);
+          }
+        }
+        await page.close();
+      }
+      expect(links).toBeGreaterThan(100);
+    }
+  });
+
+  it('coverage, matrix and home offer the newest release and the working copy', async () => {
+    const newest = RELEASES[0]!;
+    for (const kind of ['coverage', 'matrix']) {
+      for (const [p, shows] of [
+        [`/${kind}`, newest],
+        [`/${kind}/${newest}`, newest],
+        [`/${kind}/next`, 'current'],
+      ] as const) {
+        const page = await open(p);
+        const nav = page.locator('[data-version-nav]');
+        await expect(nav.getAttribute('data-version-nav'), p).resolves.toBe(shows);
+        const offered = await nav.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        // Each page offers the other version's.
+        expect(offered, p).toContain(shows === 'current' ? `/${kind}/${newest}` : `/${kind}/next`);
+        await page.close();
+      }
+    }
+    const home = await open('/');
+    const links = await contentLinks(home);
+    expect(links.some((l) => l.startsWith(`/spec/${newest}/`))).toBe(true);
+    expect(links.some((l) => l.startsWith('/spec/next/'))).toBe(true);
+    expect(links).toContain('/coverage/next');
+    // Home's headline clauses are the newest release's.
+    const headline = await home
+      .locator('.kc-headline a')
+      .evaluateAll((as) => as.filter((a) => a.querySelector('code')).map((a) => a.getAttribute('href')!));
+    expect(headline.length).toBeGreaterThan(0);
+    for (const h of headline) expect(h.startsWith(`/spec/${newest}/`), h).toBe(true);
+    await home.close();
+  });
+
+  it('a citation of ID@release is pinned: /spec/<release>/...#ID, which serves that release', async () => {
+    const pinned = clauses.filter((c) => c.status === 'active' && RELEASES.includes(c.version));
+    expect(pinned.length).toBeGreaterThan(0);
+    for (const c of clauses.filter((x) => x.status === 'active')) {
+      const { path: where } = await clausePage(c.id);
+      const version = RELEASES.includes(c.version) ? c.version : 'next';
+      expect(where.startsWith(`/spec/${version}/`), `${c.id}@${c.version}: ${where}`).toBe(true);
+    }
+    // The pinned page has the clause, in the release's own text (its hash in the citation).
+    const c = pinned.find((x) => x.id === 'k2p.gpr.zero') ?? pinned[0]!;
+    const { citation, path: where } = await clausePage(c.id);
+    const page = await open(where);
+    const block = page.locator(`[id="${c.id}"]`);
+    await block.waitFor();
+    // The page's own Copy citation gives the same pinned text.
+    await block.getByRole('button', { name: `Copy citation of ${c.id}`, exact: true }).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText().catch(() => '')))
+      .toBe(citation);
+    await page.close();
+    // The unversioned chapter URL (the newest release without its number) still lands on the clause.
+    const unversioned = where.replace(`/spec/${newestOf()}/`, '/spec/');
+    if (unversioned !== where) {
+      const old = await context.newPage();
+      await old.goto(server.origin + unversioned);
+      await old.waitForURL((u) => u.pathname + u.hash === where);
+      await old.close();
+    }
+  });
+});
+
+function newestOf(): string {
+  return RELEASES[0] ?? '';
+}
 
 describe('phones (390 px)', () => {
   it('no page scrolls sideways: home, every chapter, coverage, matrix, guides, /spec, /docs, tombstones', async () => {
@@ -604,13 +727,15 @@ describe('pages and small things', () => {
     await page.close();
   });
 
-  it.skipIf(sampleMode())('home names the same release as the navbar version menu', async () => {
+  it.skipIf(sampleMode())('home names the same version as the navbar version menu', async () => {
     const page = await open('/');
     const navbar = (await page.locator('.navbar .dropdown > a.navbar__link').first().textContent())?.trim();
-    const release = page.locator('[data-version="release"] td a');
-    await expect(release.textContent()).resolves.toBe(navbar);
-    await expect(page.locator('[data-version="checked"] td').textContent()).resolves.toMatch(
-      /^working copy \S+ \(unreleased\)$/,
+    await expect(page.locator('[data-version="checked"] td a').textContent()).resolves.toBe(navbar);
+    await expect(page.locator('[data-version="checked"] td').textContent()).resolves.toBe(
+      `${navbar} (newest release)`,
+    );
+    await expect(page.locator('[data-version="working"] td').textContent()).resolves.toMatch(
+      /^\S+ \(unreleased: \d+ of \d+ runs? behaved as specified; coverage, implementations\)$/,
     );
     await page.close();
   });

@@ -2,14 +2,14 @@
 // and /r/<id>.txt give it. Reads the spec and the lock only (extraction, no assembler, no engine).
 //   --spec DIR   the spec directory (default ./spec, else the spec this package ships)
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause } from '../model/types.ts';
 import { loadSpec } from '../markdown/load.ts';
 import { readLock, retiredClauses } from '../markdown/lock.ts';
-import { newestRelease, siteEnv } from '../site/env.ts';
+import { CURRENT, newestRelease, siteEnv, versionPath } from '../site/env.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
 import { defaultSpecDir, missingPath, projectRootOf } from './paths.ts';
@@ -53,8 +53,7 @@ export default async function cite(argv: string[]): Promise<number> {
   const clauses = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   for (const f of tree.files) for (const c of f.clauses) clauses.set(c.id, { clause: c, file: f.file });
   const retired = retiredClauses(await readLock(path.join(specDir, 'clauses.lock.json')));
-  const versioned = existsSync(path.join(root, 'spec_versions.json'));
-  // The newest release, served at /spec/...; the working copy moves to /spec/next/... once one exists.
+  // The newest release, served at /spec/<version>/...; the working copy at /spec/next/... once one exists.
   const release = newestRelease(root);
   const released = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   if (release) {
@@ -82,14 +81,14 @@ export default async function cite(argv: string[]): Promise<number> {
         {
           version: env.specVersion,
           hash: c.hash,
-          permalink: clausePermalink(env.url, pageOf(found.file, specDir, versioned ? 'next' : ''), id),
+          permalink: clausePermalink(env.url, pageOf(found.file, specDir, versionPath(CURRENT, !!release)), id),
           level: c.level,
           text: c.text,
         },
         inRelease && {
           version: release.version,
           hash: inRelease.clause.hash,
-          permalink: clausePermalink(env.url, pageOf(inRelease.file, release.dir, ''), id),
+          permalink: clausePermalink(env.url, pageOf(inRelease.file, release.dir, versionPath(release.version, true)), id),
           level: inRelease.clause.level,
           text: inRelease.clause.text,
         },

@@ -6,14 +6,14 @@ import React, { type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
-import { useDoc, useDocsVersion } from '@docusaurus/plugin-content-docs/client';
+import { useDoc } from '@docusaurus/plugin-content-docs/client';
 import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause as ClauseModel, Verdict } from '../model/types.ts';
 import { exampleKey } from '../site/ids.ts';
 import CopyCitation from './CopyCitation.tsx';
 import LevelBadge, { VerdictBadge } from './LevelBadge.tsx';
 import { splitCheck } from './checks.ts';
-import { parseData, useSiteData } from './data.ts';
+import { parseData, useSiteData, useVersionData } from './data.ts';
 import { agree, plural } from './plural.ts';
 
 interface ClauseData {
@@ -93,15 +93,15 @@ export function ClauseRuns({
   stage: string;
   verdicts: Verdict[];
 }): React.ReactElement | null {
-  const site = useSiteData();
+  const exampleHrefs = useVersionData().examples;
   if (verdicts.length === 0) return <p className="kc-unchecked">No example exercises this clause.</p>;
   const item = (v: Verdict) => {
-    const ex = site.exampleIndex[exampleKey(stage, v.example)];
+    const href = exampleHrefs[exampleKey(stage, v.example)];
     const name = <code>{v.example}</code>;
     return (
       <li key={`${v.kind}/${v.example}`}>
         <VerdictBadge held={v.held} intended={!v.held && !v.expectedToHold} />{' '}
-        {ex ? <Link to={ex.href}>{name}</Link> : name}
+        {href ? <Link to={href}>{name}</Link> : name}
         {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected verdict</strong>}
       </li>
     );
@@ -148,22 +148,23 @@ export default function Clause(props: {
   useBrokenLinks().collectAnchor(id);
   const { siteConfig } = useDocusaurusContext();
   const site = useSiteData();
+  const version = useVersionData();
   const doc = useOptional(useDoc);
-  const version = useOptional(useDocsVersion);
-  const specVersion = String(siteConfig.customFields?.specVersion ?? site.version);
-  const citeVersion = !version || version.version === 'current' ? specVersion : version.version;
   const page = doc?.metadata.permalink;
   const permalink = page
     ? clausePermalink(siteConfig.url, page, id)
-    : clausePermalink(siteConfig.url, site.clauseIndex[id]?.href ?? '/');
-  // The newest release's edition when its content is the same, else the one on this page.
+    : clausePermalink(siteConfig.url, version.clauses[id] ?? '/');
+  // The newest release's edition when its content is the same (same hash: same level and text), else
+  // the one on this page. Either permalink names its version (/spec/1.0/...), so it stays pinned.
   const released = site.release?.clauses[id];
   const cited = citedEdition(
-    { version: citeVersion, hash: clause.hash, permalink, level: clause.level, text: clause.text },
+    { version: version.label, hash: clause.hash, permalink, level: clause.level, text: clause.text },
     released && {
-      ...released,
       version: site.release!.version,
+      hash: released.hash,
       permalink: clausePermalink(siteConfig.url, released.href),
+      level: clause.level,
+      text: clause.text,
     },
   );
   const citation = citationText({ id, ...cited });

@@ -10,7 +10,7 @@ import type { Example as ExampleModel, ExampleRun } from '../model/types.ts';
 import { exampleAnchor } from '../site/ids.ts';
 import { VerdictBadge } from './LevelBadge.tsx';
 import TraceViewer from './TraceViewer.tsx';
-import { parseData, useSiteData } from './data.ts';
+import { parseData, useVersionData } from './data.ts';
 import { agree, plural } from './plural.ts';
 
 interface ExampleData {
@@ -19,7 +19,7 @@ interface ExampleData {
 }
 
 function ClauseLink({ id }: { id: string }): React.ReactElement {
-  const href = useSiteData().clauseIndex[id]?.href;
+  const href = useVersionData().clauses[id];
   return href ? (
     <Link to={href}>
       <code>{id}</code>

@@ -39,11 +39,33 @@ export interface ReleasedSpec {
 }
 
 export function newestRelease(root: string, docsPluginId = 'spec'): ReleasedSpec | undefined {
-  const file = path.join(root, `${docsPluginId}_versions.json`);
-  if (!existsSync(file)) return undefined;
-  const versions = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  const version = Array.isArray(versions) && typeof versions[0] === 'string' ? versions[0] : undefined;
-  if (!version) return undefined;
-  const dir = path.join(root, `${docsPluginId}_versioned_docs`, `version-${version}`);
-  return existsSync(dir) ? { version, dir } : undefined;
+  return releases(root, docsPluginId)[0];
 }
+
+/** Every released version of a docs instance, newest first (`<id>_versions.json`), with its folder. */
+export function releases(root: string, docsPluginId = 'spec'): ReleasedSpec[] {
+  const file = path.join(root, `${docsPluginId}_versions.json`);
+  if (!existsSync(file)) return [];
+  const versions = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  if (!Array.isArray(versions)) return [];
+  return versions
+    .filter((v): v is string => typeof v === 'string' && v !== '')
+    .map((version) => ({
+      version,
+      dir: path.join(root, `${docsPluginId}_versioned_docs`, `version-${version}`),
+    }))
+    .filter((r) => existsSync(r.dir));
+}
+
+/**
+ * The path segment a spec version is served under: every release at its own name (`/spec/1.0/...`, also
+ * while it is the newest, so a citation of 1.0 keeps its URL after 1.1 is cut), the working copy at
+ * `/spec/next/...` once a release exists (at `/spec/...` before).
+ */
+export function versionPath(docsVersion: string, hasReleases: boolean): string {
+  if (docsVersion !== CURRENT) return docsVersion;
+  return hasReleases ? WORKING_COPY_VERSION : '';
+}
+
+/** The docs plugin's name for the working copy (spec/). */
+export const CURRENT = 'current';

@@ -28,3 +28,13 @@ export function citationPath(id: string): string {
 
 export const COVERAGE_PATH = '/coverage';
 export const MATRIX_PATH = '/matrix';
+
+/** The coverage page of a spec version (`/coverage/1.0`, `/coverage/next`); no version path: `/coverage`. */
+export function coveragePath(versionPath = ''): string {
+  return versionPath ? `${COVERAGE_PATH}/${versionPath}` : COVERAGE_PATH;
+}
+
+/** The implementation matrix of a spec version, as coveragePath. */
+export function matrixPath(versionPath = ''): string {
+  return versionPath ? `${MATRIX_PATH}/${versionPath}` : MATRIX_PATH;
+}
