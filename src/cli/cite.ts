@@ -81,14 +81,22 @@ export default async function cite(argv: string[]): Promise<number> {
         {
           version: env.specVersion,
           hash: c.hash,
-          permalink: clausePermalink(env.url, pageOf(found.file, specDir, versionPath(CURRENT, !!release)), id),
+          permalink: clausePermalink(
+            env.url,
+            pageOf(found.file, specDir, versionPath(CURRENT, !!release)),
+            id,
+          ),
           level: c.level,
           text: c.text,
         },
         inRelease && {
           version: release.version,
           hash: inRelease.clause.hash,
-          permalink: clausePermalink(env.url, pageOf(inRelease.file, release.dir, versionPath(release.version, true)), id),
+          permalink: clausePermalink(
+            env.url,
+            pageOf(inRelease.file, release.dir, versionPath(release.version, true)),
+            id,
+          ),
           level: inRelease.clause.level,
           text: inRelease.clause.text,
         },
