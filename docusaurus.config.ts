@@ -5,6 +5,7 @@
 //
 // Environment:
 //   KEXEC_CONTRACT_SITE_URL, KEXEC_CONTRACT_BASE_URL, KEXEC_CONTRACT_SPEC_VERSION: see src/site/env.ts
+//     (the public URL defaults to package.json's homepage; the build says which URL it published for)
 //   KEXEC_CONTRACT_SITE_SAMPLE=1  build the site from the fake sample in src/site/sample (no engines)
 //   KEXEC_CONTRACT_SITE_ALLOW_FAILURES=1  publish even when examples fail (to look at the failures)
 
@@ -27,7 +28,7 @@ const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
 const allowFailures =
   process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1' || process.env.NODE_ENV === 'development';
 /** specVersion: what citations carry for the current (unreleased) spec; released versions carry their own name. */
-const { url, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
+const { url, urlFrom, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
 /**
@@ -45,7 +46,18 @@ export default function createConfig(): Config {
   // from its spec tree: spec/ for the current docs, spec_versioned_docs/version-X/ for a release.
   const remarkPlugins = sample
     ? []
-    : [[remarkSpecPerVersion, { jsx: true, specDir: 'spec', failOnError: !allowFailures, pass }]];
+    : [
+        [
+          remarkSpecPerVersion,
+          {
+            jsx: true,
+            specDir: 'spec',
+            failOnError: !allowFailures,
+            pass,
+            workingCopyPath: versionPath('current', releasedVersions.length > 0),
+          },
+        ],
+      ];
 
   return {
     title: 'kexec handoff contract',
@@ -115,6 +127,7 @@ export default function createConfig(): Config {
           staticDir: generatedStatic,
           allowFailures,
           pass,
+          publicUrlFrom: urlFrom,
         },
       ],
     ],

@@ -9,7 +9,7 @@ import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause } from '../model/types.ts';
 import { loadSpec } from '../markdown/load.ts';
 import { readLock, retiredClauses } from '../markdown/lock.ts';
-import { CURRENT, newestRelease, siteEnv, versionPath } from '../site/env.ts';
+import { CURRENT, SiteEnvError, newestRelease, siteEnv, versionPath, type SiteEnv } from '../site/env.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
 import { defaultSpecDir, missingPath, projectRootOf } from './paths.ts';
@@ -48,7 +48,13 @@ export default async function cite(argv: string[]): Promise<number> {
   if (missing) return usageError(missing, false);
   // The release and the site settings belong to the project the spec is in, not to the working directory.
   const root = projectRootOf(specDir);
-  const env = siteEnv(root);
+  let env: SiteEnv;
+  try {
+    env = siteEnv(root);
+  } catch (e) {
+    if (e instanceof SiteEnvError) return usageError(e.message, false);
+    throw e;
+  }
   const tree = await loadSpec(specDir);
   const clauses = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   for (const f of tree.files) for (const c of f.clauses) clauses.set(c.id, { clause: c, file: f.file });

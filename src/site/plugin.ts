@@ -40,6 +40,8 @@ export interface SitePluginOptions {
   staticDir: string;
   /** The build's spec pass, shared with the remark plugin (default: one of this plugin's own). */
   pass?: SpecPass;
+  /** Where the site's public URL came from (printed after the build: the URL every citation names). */
+  publicUrlFrom?: string;
 }
 
 /** One spec version as the build checked it: the working copy (spec/) or a release. */
@@ -84,6 +86,14 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         module: { rules: [{ test: /\.js$/, include: [context.generatedFilesDir], type: 'javascript/auto' }] },
         plugins: isServer ? [new CommonJsOutputMarker()] : [],
       };
+    },
+
+    postBuild({ siteConfig }) {
+      const published = siteConfig.url + siteConfig.baseUrl;
+      console.log(
+        `[kexec-contract] Published for ${published} (from ${options.publicUrlFrom ?? 'the site config'}):` +
+          ' citations, /r/<id>.txt, canonical links and sitemap.xml name it.',
+      );
     },
 
     getPathsToWatch() {
