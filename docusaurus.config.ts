@@ -140,6 +140,9 @@ export default function createConfig(): Config {
           docsRouteBasePath: ['spec', 'docs'],
           docsPluginIdForPreferredVersion: 'spec',
           highlightSearchTermsOnTargetPage: false,
+          // Interface labels (stage, Copy citation, checks and runs of a clause) are not clause text: each
+          // clause's entry is its ID (its <h3>), its level and its prose.
+          ignoreCssSelectors: ['.kc-search-ignore'],
         },
       ],
     ],

@@ -421,6 +421,56 @@ function newestOf(): string {
   return RELEASES[0] ?? '';
 }
 
+describe.skipIf(sampleMode())('search by clause ID', () => {
+  /** The clause IDs on the pages of one spec version, and a chapter of it to search from. */
+  async function clausesOf(prefix: string): Promise<{ ids: string[]; from: string }> {
+    const pages = (await sitemapPaths()).filter(
+      (p) =>
+        p.startsWith(prefix) && !RELEASES.some((r) => prefix === '/spec/' && p.startsWith(`/spec/${r}/`)),
+    );
+    const ids: string[] = [];
+    for (const p of pages) {
+      const html = await fetchText(p);
+      ids.push(...[...html.matchAll(/data-clause="?([^"\s>]+)/g)].map((m) => m[1]!));
+    }
+    return { ids: [...new Set(ids)], from: pages[0]! };
+  }
+
+  // Every version's pages search that version's index (the newest release's is the site's default).
+  for (const version of [...RELEASES, 'next'].filter((v) => v !== 'next' || RELEASES.length > 0)) {
+    it(`${version}: each clause ID finds its clause first, and Enter opens it`, async () => {
+      const { ids, from } = await clausesOf(`/spec/${version}/`);
+      expect(ids.length).toBeGreaterThan(10);
+      const page = await open(from);
+      const input = page.locator('input.navbar__search-input');
+      const misses: string[] = [];
+      for (const id of ids) {
+        await input.fill('');
+        await input.fill(id);
+        const first = page.locator('[role="option"]').first();
+        await expect
+          .poll(async () => (await first.count()) > 0 && (await first.textContent())?.startsWith(id))
+          .toBe(true)
+          .catch(() => undefined);
+        const text = (await first.textContent()) ?? '';
+        // The entry is the clause: its ID as title, its level and text after it, no interface labels.
+        if (!text.startsWith(id)) {
+          misses.push(`${id}: first hit "${text.slice(0, 60)}"`);
+          continue;
+        }
+        expect(text, id).not.toMatch(/Copy citation|stage [a-z0-9]+\b.*Copy/);
+        await input.press('Enter');
+        await page.waitForURL((u) => u.hash === `#${id}`);
+        expect(new URL(page.url()).pathname.startsWith(`/spec/${version}/`), `${id}: ${page.url()}`).toBe(
+          true,
+        );
+      }
+      expect(misses).toEqual([]);
+      await page.close();
+    });
+  }
+});
+
 describe('phones (390 px)', () => {
   it('no page scrolls sideways: home, every chapter, coverage, matrix, guides, /spec, /docs, tombstones', async () => {
     const paths = (await sitemapPaths()).filter((p) => p !== '/search');

@@ -42,7 +42,9 @@ function columnsFor(n: number): number {
  */
 export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactElement | null {
   if (clause.assertions.length === 0) {
-    return clause.unchecked ? <p className="kc-unchecked">No machine check: {clause.unchecked}</p> : null;
+    return clause.unchecked ? (
+      <p className="kc-unchecked kc-search-ignore">No machine check: {clause.unchecked}</p>
+    ) : null;
   }
   const rows = clause.assertions.map((a) => ({ a, row: splitCheck(a.source, a.kind) }));
   const height = Math.ceil(rows.length / columnsFor(rows.length));
@@ -50,7 +52,7 @@ export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactEle
     rows.slice(c * height, (c + 1) * height),
   );
   return (
-    <div className="kc-checks">
+    <div className="kc-checks kc-search-ignore">
       {columns.map((column, c) => (
         <table key={c} className="kc-checks-table">
           <thead>
@@ -94,7 +96,8 @@ export function ClauseRuns({
   verdicts: Verdict[];
 }): React.ReactElement | null {
   const exampleHrefs = useVersionData().examples;
-  if (verdicts.length === 0) return <p className="kc-unchecked">No example exercises this clause.</p>;
+  if (verdicts.length === 0)
+    return <p className="kc-unchecked kc-search-ignore">No example exercises this clause.</p>;
   const item = (v: Verdict) => {
     const href = exampleHrefs[exampleKey(stage, v.example)];
     const name = <code>{v.example}</code>;
@@ -112,7 +115,7 @@ export function ClauseRuns({
   );
   const others = verdicts.filter((v) => v.kind === 'counterexample' && v.expectedToHold && v.held);
   return (
-    <div className="kc-clause-runs">
+    <div className="kc-clause-runs kc-search-ignore">
       <div>
         <span className="kc-runs-label">examples</span>
         <ul className="kc-inline-list">
@@ -171,14 +174,20 @@ export default function Clause(props: {
 
   return (
     <section className={`kc-clause kc-clause-${clause.level}`} id={id} data-clause={id}>
-      <header className="kc-clause-head">
+      {/* The ID is the clause's heading: the local search indexes each clause as its own entry under it
+          (title: the ID; text: what follows the heading, level first, interface labels left out by the
+          kc-search-ignore class, see docusaurus.config.ts). The hidden hash-link is the entry's anchor. */}
+      <h3 className="kc-clause-title">
         <a className="kc-clause-id" href={`#${id}`} title="Permalink to this clause">
           {id}
         </a>
+        <a className="hash-link kc-index-anchor" href={`#${id}`} aria-hidden="true" tabIndex={-1} />
+      </h3>
+      <div className="kc-clause-head">
         <LevelBadge level={clause.level} />
-        <span className="kc-stage">stage {clause.stage}</span>
+        <span className="kc-stage kc-search-ignore">stage {clause.stage}</span>
         <CopyCitation text={citation} id={id} />
-      </header>
+      </div>
       <div className="kc-clause-body">{props.children}</div>
       <ChecksTable clause={clause} />
       {clause.assertions.some((a) => a.kind === 'check') && (
