@@ -143,6 +143,33 @@ export interface SiteData {
   headline: { id: string; level: Level; stage: string; text: string; href: string }[];
 }
 
+/** What a page needs to show a run without its details. */
+export interface RunSummary extends Omit<ExampleRun, 'trace' | 'final' | 'verdicts'> {
+  /** One per clause of the stage: the verdict without its assertions. */
+  verdicts: Pick<Verdict, 'clause' | 'held' | 'expectedToHold' | 'notComparable'>[];
+  seeds: number[];
+  /** Recorded trace rows (the run's steps are `steps`; a long trace leaves `traceOmitted` out). */
+  traceRows: number;
+  /** The content hash naming the details file: runDetailPath(detail). */
+  detail: string;
+}
+
+/** The details of a run, loaded when opened. */
+export interface RunDetail {
+  trace: ExampleRun['trace'];
+  final: ExampleRun['final'];
+  initial?: ExampleRun['initial'];
+  traceOmitted?: number;
+  /** Every verdict, with only the assertions that failed (the table shows those). */
+  verdicts: Verdict[];
+}
+
+/** An example as the site's Example element carries it. */
+export interface SiteExampleData {
+  example: Example;
+  run?: RunSummary;
+}
+
 /** What the pages of one spec version need to link inside that version, and its summary. */
 export interface VersionGlobalData {
   /** The docs plugin's version name: `current` (spec/) or a release (`1.0`). */

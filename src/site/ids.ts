@@ -38,3 +38,8 @@ export function coveragePath(versionPath = ''): string {
 export function matrixPath(versionPath = ''): string {
   return versionPath ? `${MATRIX_PATH}/${versionPath}` : MATRIX_PATH;
 }
+
+/** Path of the details (trace, final state, failed assertions) of a run, by their content hash. */
+export function runDetailPath(hash: string): string {
+  return `/runs/${hash}.json`;
+}

@@ -12,7 +12,8 @@ import type { Compiler } from 'webpack';
 import { parse as parseYaml } from 'yaml';
 import { SpecPass } from '../harness/pass.ts';
 import { readLock, retiredClauses, type RetiredClause } from '../markdown/lock.ts';
-import type { SpecDocument } from '../model/types.ts';
+import type { ExampleRun, SpecDocument } from '../model/types.ts';
+import { runDetailFile } from './runs.ts';
 import {
   buildSiteData,
   type VersionNav,
@@ -161,6 +162,10 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
       // newest release wherever a clause is unchanged since).
       const working = data.get(CURRENT)!;
       await writeStaticFiles(staticDir, working);
+      await writeRunDetails(
+        staticDir,
+        shown.flatMap((v) => v.documents.flatMap((d) => d.runs)),
+      );
       await writeLatestRedirects(staticDir, context.siteConfig.baseUrl, newest && pagesOf(newest.name));
 
       // The unversioned pages (home, /coverage, /matrix) show the newest release, else the working copy.
@@ -322,6 +327,18 @@ class CommonJsOutputMarker {
         () => compilation.emitAsset('package.json', new sources.RawSource('{ "type": "commonjs" }\n')),
       );
     });
+  }
+}
+
+/** Each run's details (trace, final state, failed assertions) under the content hash its page names. */
+async function writeRunDetails(dir: string, runs: ExampleRun[]): Promise<void> {
+  await mkdir(path.join(dir, 'runs'), { recursive: true });
+  const written = new Set<string>();
+  for (const run of runs) {
+    const file = runDetailFile(run);
+    if (written.has(file.hash)) continue;
+    written.add(file.hash);
+    await writeFile(path.join(dir, file.path), file.json);
   }
 }
 

@@ -15,6 +15,8 @@ import remarkKexecContract, {
   type ExampleData,
   type RemarkKexecContractOptions,
 } from '../plugin/index.ts';
+import type { SiteExampleData } from './data.ts';
+import { runSummary } from './runs.ts';
 
 type Transform = (tree: Root, file: VFile) => Promise<void>;
 
@@ -68,19 +70,12 @@ export function versionSiteLinks(tree: Root, versionPath: string): void {
 
 /**
  * What no component shows is left out of the elements' JSON, so a chapter's page stays light: a clause
- * lists its runs by name and verdict only (the example's own table has the details), and an example's
- * verdict table shows only the assertions that failed.
+ * lists its runs by name and verdict only (the example's own table has the details), and an example
+ * carries its run's summary; the trace, the final state and the failed assertions are in the run's
+ * details file (src/site/runs.ts), fetched when the reader opens them.
  */
 export const SITE_TRIM: ElementTrim = {
   clause: (d: ClauseData) => ({ ...d, verdicts: d.verdicts.map((v) => ({ ...v, assertions: [] })) }),
-  example: (d: ExampleData) =>
-    d.run
-      ? {
-          ...d,
-          run: {
-            ...d.run,
-            verdicts: d.run.verdicts.map((v) => ({ ...v, assertions: v.assertions.filter((a) => !a.held) })),
-          },
-        }
-      : d,
+  example: (d: ExampleData): SiteExampleData =>
+    d.run ? { example: d.example, run: runSummary(d.run) } : { example: d.example },
 };
