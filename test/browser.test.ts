@@ -251,6 +251,10 @@ describe('the built site', () => {
     const n = Number(/of (\d+)/.exec(first ?? '')?.[1]);
     expect(first).toBe(`step 1 of ${n}`);
     expect(n).toBeGreaterThan(1);
+    // Every register shows a value from the first step on: those not yet changed, their value at entry.
+    const values = await trace.locator('.kc-trace-item .kc-trace-value').allTextContents();
+    expect(values.length).toBeGreaterThan(16);
+    expect(values.filter((v) => !/^0x[0-9a-f]+/i.test(v.trim()))).toEqual([]);
     const current = trace.locator('.kc-trace-list li.kc-trace-current');
     const firstInsn = await current.textContent();
     await trace.getByRole('button', { name: 'Next step' }).click();
@@ -287,6 +291,17 @@ describe('the built site', () => {
 
   it('retired IDs have a tombstone page and a citation', async () => {
     const retired = clauses.filter((c) => c.status === 'retired');
+    // The fixture: the retired IDs of the lock the site was built from (the sample's lock retires
+    // k2p.old.r10; spec/'s retires k2p.gpr.zero and k2p.efer.unchanged). Never a loop over nothing.
+    const lockFile = path.join(ROOT, sampleMode() ? 'src/site/sample' : 'spec', 'clauses.lock.json');
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as {
+      clauses: Record<string, { status: string }>;
+    };
+    const inLock = Object.entries(lock.clauses)
+      .filter(([, c]) => c.status === 'retired')
+      .map(([id]) => id);
+    expect(inLock.length).toBeGreaterThan(0);
+    expect(retired.map((r) => r.id).sort()).toEqual(inLock.sort());
     for (const r of retired) {
       const { citation, path: where } = await clausePage(r.id);
       expect(citation).toContain('RETIRED');
