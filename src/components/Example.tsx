@@ -10,7 +10,8 @@ import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import CodeBlock from '@theme/CodeBlock';
 import type { Verdict } from '../model/types.ts';
 import { exampleAnchor, runDetailPath } from '../site/ids.ts';
-import type { RunDetail, RunSummary, SiteExampleData } from '../site/data.ts';
+import { splitRun, type RunDetail, type RunSummary, type SiteExampleData } from '../site/data.ts';
+import type { ExampleRun } from '../model/types.ts';
 import { VerdictBadge } from './LevelBadge.tsx';
 import TraceViewer from './TraceViewer.tsx';
 import { parseData, useVersionData } from './data.ts';
@@ -33,9 +34,15 @@ function fetchDetail(url: string): Promise<RunDetail> {
 }
 
 /** The run's details once `wanted` (its <details> opened): fetched then, not with the page. */
-function useRunDetail(hash: string, wanted: boolean): { detail?: RunDetail; error?: string } {
+function useRunDetail(
+  hash: string,
+  wanted: boolean,
+  inline?: RunDetail,
+): { detail?: RunDetail; error?: string } {
   const url = useBaseUrl(runDetailPath(hash));
-  const [state, setState] = useState<{ detail?: RunDetail; error?: string }>({});
+  const [state, setState] = useState<{ detail?: RunDetail; error?: string }>(
+    inline ? { detail: inline } : {},
+  );
   useEffect(() => {
     if (!wanted || state.detail) return;
     let live = true;
@@ -53,17 +60,20 @@ function useRunDetail(hash: string, wanted: boolean): { detail?: RunDetail; erro
 /** A folded part of an example whose content needs the run's details. */
 function DetailsPart({
   hash,
+  inline,
   summary,
   className,
   children,
 }: {
   hash: string;
+  /** Details the page already has (a full run in hand-written MDX): nothing to fetch. */
+  inline?: RunDetail;
   summary: React.ReactNode;
   className: string;
   children: (detail: RunDetail) => React.ReactNode;
 }): React.ReactElement {
   const [open, setOpen] = useState(false);
-  const { detail, error } = useRunDetail(hash, open);
+  const { detail, error } = useRunDetail(hash, open, inline);
   // Opened before this part was hydrated (a quick reader, a slow phone): the toggle event was missed.
   const box = useRef<HTMLDetailsElement>(null);
   useEffect(() => {
@@ -256,8 +266,21 @@ function stepsMeaning(source: string): string {
     : 'instructions executed';
 }
 
-export default function Example(props: { data: string | SiteExampleData }): React.ReactElement {
-  const { example, run } = parseData<SiteExampleData>(props.data);
+/** The run as the remark plugin trims it (a summary), or whole, as hand-written MDX may pass it. */
+function runOf(run: RunSummary | ExampleRun | undefined): { run?: RunSummary; inline?: RunDetail } {
+  if (!run || !('trace' in run)) return { run };
+  const { summary, detail } = splitRun(run);
+  return { run: { ...summary, detail: '' }, inline: detail };
+}
+
+export default function Example(props: {
+  data: string | SiteExampleData | { example: SiteExampleData['example']; run?: ExampleRun };
+}): React.ReactElement {
+  const data = parseData<SiteExampleData | { example: SiteExampleData['example']; run?: ExampleRun }>(
+    props.data,
+  );
+  const { example } = data;
+  const { run, inline } = runOf(data.run);
   const anchor = exampleAnchor(example.stage, example.name);
   useBrokenLinks().collectAnchor(anchor);
   const counter = example.kind === 'counterexample';
@@ -304,6 +327,7 @@ export default function Example(props: { data: string | SiteExampleData }): Reac
           <VerdictLine run={run} violates={example.violates} />
           <DetailsPart
             hash={run.detail}
+            inline={inline}
             className="kc-verdict-details"
             summary={`Verdicts on ${plural(run.verdicts.length, 'clause')}, expected against actual`}
           >
@@ -317,6 +341,7 @@ export default function Example(props: { data: string | SiteExampleData }): Reac
           )}
           <DetailsPart
             hash={run.detail}
+            inline={inline}
             className="kc-trace-details"
             summary={`Trace (${plural(run.traceRows + (run.traceOmitted ?? 0), 'step')})`}
           >

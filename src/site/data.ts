@@ -170,6 +170,37 @@ export interface SiteExampleData {
   run?: RunSummary;
 }
 
+/**
+ * A run split into what a page shows at once (the summary, without the details file's name) and its
+ * details. Pure, so a component can split a full run handed to it by hand-written MDX (the sample).
+ */
+export function splitRun(run: ExampleRun): { summary: Omit<RunSummary, 'detail'>; detail: RunDetail } {
+  const { trace, final, verdicts, initial, traceOmitted, ...rest } = run;
+  const detail: RunDetail = {
+    trace,
+    final,
+    verdicts: verdicts.map((v) => ({ ...v, assertions: v.assertions.filter((a) => !a.held) })),
+  };
+  if (initial) detail.initial = initial;
+  if (traceOmitted) detail.traceOmitted = traceOmitted;
+  const summary: Omit<RunSummary, 'detail'> = {
+    ...rest,
+    verdicts: verdicts.map((v) => {
+      const s: RunSummary['verdicts'][number] = {
+        clause: v.clause,
+        held: v.held,
+        expectedToHold: v.expectedToHold,
+      };
+      if (v.notComparable) s.notComparable = v.notComparable;
+      return s;
+    }),
+    seeds: verdicts[0]?.seeds ?? [],
+    traceRows: trace.length,
+  };
+  if (traceOmitted) summary.traceOmitted = traceOmitted;
+  return { summary, detail };
+}
+
 /** What the pages of one spec version need to link inside that version, and its summary. */
 export interface VersionGlobalData {
   /** The docs plugin's version name: `current` (spec/) or a release (`1.0`). */

@@ -6,44 +6,16 @@
 
 import { createHash } from 'node:crypto';
 import type { ExampleRun } from '../model/types.ts';
-import type { RunDetail, RunSummary } from './data.ts';
+import { splitRun, type RunSummary } from './data.ts';
 import { runDetailPath } from './ids.ts';
-
-export function runDetail(run: ExampleRun): RunDetail {
-  const d: RunDetail = {
-    trace: run.trace,
-    final: run.final,
-    verdicts: run.verdicts.map((v) => ({ ...v, assertions: v.assertions.filter((a) => !a.held) })),
-  };
-  if (run.initial) d.initial = run.initial;
-  if (run.traceOmitted) d.traceOmitted = run.traceOmitted;
-  return d;
-}
 
 /** The details file's text and the hash that names it (the same for the same details in any version). */
 export function runDetailFile(run: ExampleRun): { hash: string; path: string; json: string } {
-  const json = JSON.stringify(runDetail(run));
+  const json = JSON.stringify(splitRun(run).detail);
   const hash = createHash('sha256').update(json).digest('hex').slice(0, 16);
   return { hash, path: runDetailPath(hash), json };
 }
 
 export function runSummary(run: ExampleRun): RunSummary {
-  const { trace, final, verdicts, initial, ...rest } = run;
-  void final;
-  void initial;
-  return {
-    ...rest,
-    verdicts: verdicts.map((v) => {
-      const s: RunSummary['verdicts'][number] = {
-        clause: v.clause,
-        held: v.held,
-        expectedToHold: v.expectedToHold,
-      };
-      if (v.notComparable) s.notComparable = v.notComparable;
-      return s;
-    }),
-    seeds: verdicts[0]?.seeds ?? [],
-    traceRows: trace.length,
-    detail: runDetailFile(run).hash,
-  };
+  return { ...splitRun(run).summary, detail: runDetailFile(run).hash };
 }
