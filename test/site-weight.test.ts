@@ -5,7 +5,7 @@
 
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD, ensureBuild, serve } from './site-build.ts';
+import { BUILD, ensureBuild, sampleMode, serve } from './site-build.ts';
 import { formatCost, measurePage, type PageCost } from './support/page-weight.ts';
 
 const BUDGET = 300 * 1024;
@@ -38,9 +38,10 @@ afterAll(async () => {
 });
 
 describe('page weight (390 px, empty cache)', () => {
-  it('measured every page of the sitemap, chapters of each version among them', () => {
-    expect(costs.length).toBeGreaterThan(10);
-    expect(costs.some((c) => /^\/spec\/.+\/kernel-to-purgatory$/.test(c.path))).toBe(true);
+  it('measured every page of the sitemap, the heaviest chapter among them', () => {
+    expect(costs.length).toBeGreaterThan(sampleMode() ? 3 : 10);
+    const chapter = sampleMode() ? /^\/spec\/k2p$/ : /^\/spec\/.+\/kernel-to-purgatory$/;
+    expect(costs.some((c) => chapter.test(c.path))).toBe(true);
   });
 
   it('every page loads under 300 KB gzipped', () => {
@@ -55,7 +56,7 @@ describe('page weight (390 px, empty cache)', () => {
 
   it("no spec page prefetches another chapter's weight", () => {
     const spec = costs.filter((c) => c.path.startsWith('/spec/'));
-    expect(spec.length).toBeGreaterThan(5);
+    expect(spec.length).toBeGreaterThan(sampleMode() ? 0 : 5);
     expect(spec.filter((c) => c.prefetched >= PREFETCH_BUDGET).map(formatCost)).toEqual([]);
   });
 });
