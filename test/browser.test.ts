@@ -511,6 +511,7 @@ describe.skipIf(sampleMode())('search by clause ID', () => {
           continue;
         }
         expect(text, id).not.toMatch(/Copy citation|stage [a-z0-9]+\b.*Copy/);
+        if (id === ids[0]) await shot(page, `search-${version}`);
         await input.press('Enter');
         await page.waitForURL((u) => u.hash === `#${id}`);
         expect(new URL(page.url()).pathname.startsWith(`/spec/${version}/`), `${id}: ${page.url()}`).toBe(
@@ -889,6 +890,13 @@ describe('screenshots', () => {
       ['coverage', '/coverage'],
       ['matrix', '/matrix'],
       ['guide', '/docs/guides/reading-a-clause'],
+      // The working copy's pages beside the release's.
+      ...(RELEASES.length > 0
+        ? ([
+            ['chapter-next', '/spec/next/kernel-to-purgatory'],
+            ['coverage-next', '/coverage/next'],
+          ] as [string, string][])
+        : []),
     ];
     for (const [name, p] of pages)
       for (const theme of ['light', 'dark'] as const)
