@@ -5,6 +5,7 @@
 //
 // Environment:
 //   KEXEC_CONTRACT_SITE_URL, KEXEC_CONTRACT_BASE_URL, KEXEC_CONTRACT_SPEC_VERSION: see src/site/env.ts
+//     (the public URL defaults to package.json's homepage; the build says which URL it published for)
 //   KEXEC_CONTRACT_SITE_SAMPLE=1  build the site from the fake sample in src/site/sample (no engines)
 //   KEXEC_CONTRACT_SITE_ALLOW_FAILURES=1  publish even when examples fail (to look at the failures)
 
@@ -14,7 +15,7 @@ import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
 import { SpecPass } from './src/harness/pass.ts';
-import { siteEnv } from './src/site/env.ts';
+import { releases, siteEnv, versionPath } from './src/site/env.ts';
 import remarkSpecPerVersion from './src/site/remark.ts';
 
 const siteDir = __dirname;
@@ -27,9 +28,16 @@ const sample = process.env.KEXEC_CONTRACT_SITE_SAMPLE === '1';
 const allowFailures =
   process.env.KEXEC_CONTRACT_SITE_ALLOW_FAILURES === '1' || process.env.NODE_ENV === 'development';
 /** specVersion: what citations carry for the current (unreleased) spec; released versions carry their own name. */
-const { url, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
+const { url, urlFrom, baseUrl, specVersion, releasedVersion } = siteEnv(siteDir);
 /** Generated static files (clauses.json, r/<id>.txt); the site plugin fills it before webpack copies it. */
 const generatedStatic = '.docusaurus/kexec-contract-static';
+/**
+ * Released spec versions (spec_versions.json), each served at /spec/<name>/ for good, the newest too:
+ * a citation of `ID@1.0` names /spec/1.0/...#ID and keeps naming 1.0 after 1.1 is cut. Read from the
+ * file, so `docusaurus docs:version:spec 1.1` needs no change here. (The site plugin writes redirects
+ * from the unversioned /spec/<chapter> to the newest release's chapter.)
+ */
+const releasedVersions = releases(siteDir).map((r) => r.version);
 
 export default function createConfig(): Config {
   // The build's one spec pass: each spec tree (spec/, and each released copy) runs once, whoever asks.
@@ -38,7 +46,18 @@ export default function createConfig(): Config {
   // from its spec tree: spec/ for the current docs, spec_versioned_docs/version-X/ for a release.
   const remarkPlugins = sample
     ? []
-    : [[remarkSpecPerVersion, { jsx: true, specDir: 'spec', failOnError: !allowFailures, pass }]];
+    : [
+        [
+          remarkSpecPerVersion,
+          {
+            jsx: true,
+            specDir: 'spec',
+            failOnError: !allowFailures,
+            pass,
+            workingCopyPath: versionPath('current', releasedVersions.length > 0),
+          },
+        ],
+      ];
 
   return {
     title: 'kexec handoff contract',
@@ -80,7 +99,13 @@ export default function createConfig(): Config {
           beforeDefaultRemarkPlugins: remarkPlugins,
           showLastUpdateTime: false,
           // The fake sample has no releases: the released copies are of the real spec.
-          ...(sample ? { onlyIncludeVersions: ['current'], lastVersion: 'current' } : {}),
+          ...(sample
+            ? { onlyIncludeVersions: ['current'], lastVersion: 'current' }
+            : {
+                versions: Object.fromEntries(
+                  releasedVersions.map((v) => [v, { path: versionPath(v, true) }]),
+                ),
+              }),
         },
       ],
       [
@@ -102,6 +127,7 @@ export default function createConfig(): Config {
           staticDir: generatedStatic,
           allowFailures,
           pass,
+          publicUrlFrom: urlFrom,
         },
       ],
     ],
@@ -114,6 +140,9 @@ export default function createConfig(): Config {
           docsRouteBasePath: ['spec', 'docs'],
           docsPluginIdForPreferredVersion: 'spec',
           highlightSearchTermsOnTargetPage: false,
+          // Interface labels (stage, Copy citation, checks and runs of a clause) are not clause text: each
+          // clause's entry is its ID (its <h3>), its level and its prose.
+          ignoreCssSelectors: ['.kc-search-ignore'],
         },
       ],
     ],

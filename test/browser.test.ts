@@ -5,11 +5,11 @@
 // Screenshots go to artifacts/screenshots/ (desktop and 390 px, light and dark).
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD, ROOT, ensureBuild, sampleMode, serve } from './site-build.ts';
 import { CONTRAST_SCRIPT, type LowContrast } from './browser-contrast.ts';
@@ -29,6 +29,14 @@ interface ClauseRecord {
   version: string;
   results: { example: string; kind: string; held: boolean }[];
 }
+
+/** Released spec versions, newest first (the sample build renders the working copy only). */
+const RELEASES: string[] =
+  !sampleMode() && existsSync(path.join(ROOT, 'spec_versions.json'))
+    ? (JSON.parse(readFileSync(path.join(ROOT, 'spec_versions.json'), 'utf8')) as string[])
+    : [];
+/** The path segment of the working copy's pages, coverage and matrix (`/next` once a release exists). */
+const WORKING = RELEASES.length > 0 ? '/next' : '';
 
 let server: Awaited<ReturnType<typeof serve>>;
 let browser: Browser;
@@ -76,11 +84,46 @@ async function open(
 }
 
 /** Open every <details> (folded runs, the counterexamples' traces) so that what they hold is measured too. */
+/**
+ * Open every <details> (folded runs, verdict tables, traces) and wait for the run details they fetch;
+ * highlight every example's assembly (done as it nears the screen), so that all of it is measured.
+ */
 async function openAllDetails(page: Page): Promise<void> {
   await page.evaluate(() =>
     document.querySelectorAll('details').forEach((d) => ((d as HTMLDetailsElement).open = true)),
   );
-  await page.waitForTimeout(200);
+  // Each opened verdict table and trace has arrived (the toggle event, then the fetch, come later).
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('details.kc-verdict-details, details.kc-trace-details')).every(
+      (d) => d.querySelector('.kc-verdicts, .kc-trace, [role="alert"]') !== null,
+    ),
+  );
+  await highlightAll(page);
+}
+
+/** Bring each example's assembly near the screen in turn, so each is highlighted (as a reader scrolls). */
+async function highlightAll(page: Page): Promise<void> {
+  const n = await page.locator('.kc-source').count();
+  for (let i = 0; i < n; i++) {
+    const source = page.locator('.kc-source').nth(i);
+    await source.scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      (k) => document.querySelectorAll('.kc-source')[k]?.querySelector('.prism-code') != null,
+      i,
+    );
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/** Open the trace of the first example (not a counterexample) on the page; its viewer once loaded. */
+async function openTrace(page: Page): Promise<Locator> {
+  const example = page.locator('.kc-example:not(.kc-example-counter)').first();
+  const summary = example.locator('.kc-trace-details > summary');
+  await summary.scrollIntoViewIfNeeded();
+  await summary.click();
+  const trace = example.locator('.kc-trace');
+  await trace.waitFor();
+  return trace;
 }
 
 /** The site-relative paths of the sitemap (every page the build published). */
@@ -187,8 +230,9 @@ describe('the built site', () => {
     // The button is named after its clause, and the copy is announced, not only shown.
     const button = block.getByRole('button', { name: `Copy citation of ${target.id}`, exact: true });
     await button.click();
-    await expect(button.textContent()).resolves.toBe('Copied');
-    await expect(block.getByRole('status').textContent()).resolves.toBe(`Citation of ${target.id} copied`);
+    // "Copied" shows for two seconds after the clipboard write settles: wait for it, not a snapshot.
+    await expect.poll(() => button.textContent()).toBe('Copied');
+    await expect.poll(() => block.getByRole('status').textContent()).toBe(`Citation of ${target.id} copied`);
     const copied = await page.evaluate(() => navigator.clipboard.readText());
     expect(copied).toBe(citation);
     for (const line of copied.split('\n')) if (line.length > 72) expect(line).not.toMatch(/\s/);
@@ -199,13 +243,19 @@ describe('the built site', () => {
     const target = clauses.find((c) => c.status === 'active' && c.results.some((r) => r.kind === 'example'))!;
     const { path: where } = await clausePage(target.id);
     const page = await open(where.replace(/#.*$/, ''));
-    const trace = page.locator('.kc-example:not(.kc-example-counter) .kc-trace').first();
-    await trace.scrollIntoViewIfNeeded();
+    // Folded, its data fetched when opened.
+    expect(await page.locator('.kc-trace').count()).toBe(0);
+    const trace = await openTrace(page);
     const pos = trace.locator('.kc-trace-pos');
     const first = await pos.textContent();
     const n = Number(/of (\d+)/.exec(first ?? '')?.[1]);
     expect(first).toBe(`step 1 of ${n}`);
     expect(n).toBeGreaterThan(1);
+    // Every register shows a value from the first step on: those not yet changed, their value at entry
+    // (the fake sample's runs have no entry state).
+    const values = await trace.locator('.kc-trace-item .kc-trace-value').allTextContents();
+    expect(values.length).toBeGreaterThan(sampleMode() ? 0 : 16);
+    if (!sampleMode()) expect(values.filter((v) => !/^0x[0-9a-f]+/i.test(v.trim()))).toEqual([]);
     const current = trace.locator('.kc-trace-list li.kc-trace-current');
     const firstInsn = await current.textContent();
     await trace.getByRole('button', { name: 'Next step' }).click();
@@ -233,7 +283,8 @@ describe('the built site', () => {
   });
 
   it('the coverage page lists every active clause and flags gaps', async () => {
-    const page = await open('/coverage');
+    // clauses.json is the working copy's; so is /coverage/next (/coverage shows the newest release).
+    const page = await open(`/coverage${WORKING}`);
     const active = clauses.filter((c) => c.status === 'active');
     expect(await page.locator('table.kc-coverage tbody tr').count()).toBe(active.length);
     await page.close();
@@ -241,6 +292,17 @@ describe('the built site', () => {
 
   it('retired IDs have a tombstone page and a citation', async () => {
     const retired = clauses.filter((c) => c.status === 'retired');
+    // The fixture: the retired IDs of the lock the site was built from (the sample's lock retires
+    // k2p.old.r10; spec/'s retires k2p.gpr.zero and k2p.efer.unchanged). Never a loop over nothing.
+    const lockFile = path.join(ROOT, sampleMode() ? 'src/site/sample' : 'spec', 'clauses.lock.json');
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as {
+      clauses: Record<string, { status: string }>;
+    };
+    const inLock = Object.entries(lock.clauses)
+      .filter(([, c]) => c.status === 'retired')
+      .map(([id]) => id);
+    expect(inLock.length).toBeGreaterThan(0);
+    expect(retired.map((r) => r.id).sort()).toEqual(inLock.sort());
     for (const r of retired) {
       const { citation, path: where } = await clausePage(r.id);
       expect(citation).toContain('RETIRED');
@@ -297,6 +359,169 @@ describe('citations', () => {
     expect(broken).toEqual([]);
     await page.close();
   });
+});
+
+describe.skipIf(RELEASES.length === 0)('versions', () => {
+  /**
+   * Where every link in a page's content goes, as site paths: the navbar, the footer, the version
+   * switches and an older release's banner (which link to the other versions on purpose) left out.
+   */
+  async function contentLinks(page: Page): Promise<string[]> {
+    return page.locator('main a[href]').evaluateAll((as) =>
+      as
+        .filter((a) => !a.closest('[data-version-nav], .theme-doc-version-banner'))
+        .map((a) => new URL((a as HTMLAnchorElement).href))
+        .filter((u) => u.origin === location.origin)
+        .map((u) => u.pathname),
+    );
+  }
+
+  /** The spec version a site path belongs to: a release, `next`, or undefined for unversioned pages. */
+  function versionOf(p: string): string | undefined {
+    const m = /^\/(?:spec|coverage|matrix)\/([^/]+)/.exec(p);
+    if (!m) return undefined;
+    return [...RELEASES, 'next'].includes(m[1]) ? m[1] : undefined;
+  }
+
+  it('every link on a released page stays inside that release', async () => {
+    const paths = await sitemapPaths();
+    for (const release of RELEASES) {
+      const pages = paths.filter((p) => p.startsWith(`/spec/${release}/`));
+      pages.push(`/coverage/${release}`, `/matrix/${release}`);
+      expect(pages.length).toBeGreaterThan(2);
+      let links = 0;
+      for (const p of pages) {
+        const page = await open(p);
+        await openAllDetails(page);
+        for (const l of await contentLinks(page)) {
+          links++;
+          // Into the spec, coverage or matrix: this release's, by its number (the unversioned pages
+          // show whichever release is newest, so they are not this release's for good).
+          if (/^\/(spec|coverage|matrix)(\/|$)/.test(l) && !/^\/spec\/?$/.test(l)) {
+            expect(versionOf(l), `${p} links to ${l}`).toBe(release);
+          }
+        }
+        await page.close();
+      }
+      expect(links).toBeGreaterThan(100);
+    }
+  });
+
+  it('coverage, matrix and home offer the newest release and the working copy', async () => {
+    const newest = RELEASES[0]!;
+    for (const kind of ['coverage', 'matrix']) {
+      for (const [p, shows] of [
+        [`/${kind}`, newest],
+        [`/${kind}/${newest}`, newest],
+        [`/${kind}/next`, 'current'],
+      ] as const) {
+        const page = await open(p);
+        const nav = page.locator('[data-version-nav]');
+        await expect(nav.getAttribute('data-version-nav'), p).resolves.toBe(shows);
+        const offered = await nav.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        // Each page offers the other version's.
+        expect(offered, p).toContain(shows === 'current' ? `/${kind}/${newest}` : `/${kind}/next`);
+        await page.close();
+      }
+    }
+    const home = await open('/');
+    const links = await contentLinks(home);
+    expect(links.some((l) => l.startsWith(`/spec/${newest}/`))).toBe(true);
+    expect(links.some((l) => l.startsWith('/spec/next/'))).toBe(true);
+    expect(links).toContain('/coverage/next');
+    // Home's headline clauses are the newest release's.
+    const headline = await home
+      .locator('.kc-headline a')
+      .evaluateAll((as) => as.filter((a) => a.querySelector('code')).map((a) => a.getAttribute('href')!));
+    expect(headline.length).toBeGreaterThan(0);
+    for (const h of headline) expect(h.startsWith(`/spec/${newest}/`), h).toBe(true);
+    await home.close();
+  });
+
+  it('a citation of ID@release is pinned: /spec/<release>/...#ID, which serves that release', async () => {
+    const pinned = clauses.filter((c) => c.status === 'active' && RELEASES.includes(c.version));
+    expect(pinned.length).toBeGreaterThan(0);
+    for (const c of clauses.filter((x) => x.status === 'active')) {
+      const { path: where } = await clausePage(c.id);
+      const version = RELEASES.includes(c.version) ? c.version : 'next';
+      expect(where.startsWith(`/spec/${version}/`), `${c.id}@${c.version}: ${where}`).toBe(true);
+    }
+    // The pinned page has the clause, in the release's own text (its hash in the citation).
+    const c = pinned.find((x) => x.id === 'k2p.gpr.zero') ?? pinned[0]!;
+    const { citation, path: where } = await clausePage(c.id);
+    const page = await open(where);
+    const block = page.locator(`[id="${c.id}"]`);
+    await block.waitFor();
+    // The page's own Copy citation gives the same pinned text.
+    await block.getByRole('button', { name: `Copy citation of ${c.id}`, exact: true }).click();
+    await expect
+      .poll(() => page.evaluate(() => navigator.clipboard.readText().catch(() => '')))
+      .toBe(citation);
+    await page.close();
+    // The unversioned chapter URL (the newest release without its number) still lands on the clause.
+    const unversioned = where.replace(`/spec/${newestOf()}/`, '/spec/');
+    if (unversioned !== where) {
+      const old = await context.newPage();
+      await old.goto(server.origin + unversioned);
+      await old.waitForURL((u) => u.pathname + u.hash === where);
+      await old.close();
+    }
+  });
+});
+
+function newestOf(): string {
+  return RELEASES[0] ?? '';
+}
+
+describe.skipIf(sampleMode())('search by clause ID', () => {
+  /** The clause IDs on the pages of one spec version, and a chapter of it to search from. */
+  async function clausesOf(prefix: string): Promise<{ ids: string[]; from: string }> {
+    const pages = (await sitemapPaths()).filter(
+      (p) =>
+        p.startsWith(prefix) && !RELEASES.some((r) => prefix === '/spec/' && p.startsWith(`/spec/${r}/`)),
+    );
+    const ids: string[] = [];
+    for (const p of pages) {
+      const html = await fetchText(p);
+      ids.push(...[...html.matchAll(/data-clause="?([^"\s>]+)/g)].map((m) => m[1]!));
+    }
+    return { ids: [...new Set(ids)], from: pages[0]! };
+  }
+
+  // Every version's pages search that version's index (the newest release's is the site's default).
+  for (const version of [...RELEASES, 'next'].filter((v) => v !== 'next' || RELEASES.length > 0)) {
+    it(`${version}: each clause ID finds its clause first, and Enter opens it`, async () => {
+      const { ids, from } = await clausesOf(`/spec/${version}/`);
+      expect(ids.length).toBeGreaterThan(10);
+      const page = await open(from);
+      const input = page.locator('input.navbar__search-input');
+      const misses: string[] = [];
+      for (const id of ids) {
+        await input.fill('');
+        await input.fill(id);
+        const first = page.locator('[role="option"]').first();
+        await expect
+          .poll(async () => (await first.count()) > 0 && (await first.textContent())?.startsWith(id))
+          .toBe(true)
+          .catch(() => undefined);
+        const text = (await first.textContent()) ?? '';
+        // The entry is the clause: its ID as title, its level and text after it, no interface labels.
+        if (!text.startsWith(id)) {
+          misses.push(`${id}: first hit "${text.slice(0, 60)}"`);
+          continue;
+        }
+        expect(text, id).not.toMatch(/Copy citation|stage [a-z0-9]+\b.*Copy/);
+        if (id === ids[0]) await shot(page, `search-${version}`);
+        await input.press('Enter');
+        await page.waitForURL((u) => u.hash === `#${id}`);
+        expect(new URL(page.url()).pathname.startsWith(`/spec/${version}/`), `${id}: ${page.url()}`).toBe(
+          true,
+        );
+      }
+      expect(misses).toEqual([]);
+      await page.close();
+    });
+  }
 });
 
 describe('phones (390 px)', () => {
@@ -434,8 +659,9 @@ describe('the trace viewer by keyboard', () => {
     const target = clauses.find((c) => c.status === 'active' && c.results.some((r) => r.kind === 'example'))!;
     const { path: where } = await clausePage(target.id);
     const page = await open(where.replace(/#.*$/, ''));
-    const trace = page.locator('.kc-example:not(.kc-example-counter) .kc-trace').first();
-    await trace.scrollIntoViewIfNeeded();
+    // Folded, its data fetched when opened.
+    expect(await page.locator('.kc-trace').count()).toBe(0);
+    const trace = await openTrace(page);
     const pos = trace.locator('.kc-trace-pos');
     const n = Number(/of (\d+)/.exec((await pos.textContent()) ?? '')?.[1]);
     expect(n).toBeGreaterThan(2);
@@ -515,6 +741,7 @@ describe('the trace viewer by keyboard', () => {
     const target = clauses.find((c) => c.status === 'active' && c.results.some((r) => r.kind === 'example'))!;
     const { path: where } = await clausePage(target.id);
     const page = await open(where.replace(/#.*$/, ''));
+    await openAllDetails(page);
     const texts = await page.locator('.kc-trace-list li code:not(.kc-trace-rip)').allTextContents();
     expect(texts.length).toBeGreaterThan(0);
     // Instructions with a size (every push and mov to a general register) carry their suffix.
@@ -548,6 +775,7 @@ describe('pages and small things', () => {
   it.skipIf(sampleMode())('highlights the instruction after a numeric local label (1:)', async () => {
     const { path: where } = await clausePage(chapterClause().id);
     const page = await open(where.replace(/#.*$/, ''));
+    await highlightAll(page);
     const lines = await page.locator('.prism-code .token-line').evaluateAll((ls) =>
       ls
         .filter((l) => /^\s*\d+:\s*[a-z]/.test(l.textContent ?? ''))
@@ -604,13 +832,15 @@ describe('pages and small things', () => {
     await page.close();
   });
 
-  it.skipIf(sampleMode())('home names the same release as the navbar version menu', async () => {
+  it.skipIf(sampleMode())('home names the same version as the navbar version menu', async () => {
     const page = await open('/');
     const navbar = (await page.locator('.navbar .dropdown > a.navbar__link').first().textContent())?.trim();
-    const release = page.locator('[data-version="release"] td a');
-    await expect(release.textContent()).resolves.toBe(navbar);
-    await expect(page.locator('[data-version="checked"] td').textContent()).resolves.toMatch(
-      /^working copy \S+ \(unreleased\)$/,
+    await expect(page.locator('[data-version="checked"] td a').textContent()).resolves.toBe(navbar);
+    await expect(page.locator('[data-version="checked"] td').textContent()).resolves.toBe(
+      `${navbar} (newest release)`,
+    );
+    await expect(page.locator('[data-version="working"] td').textContent()).resolves.toMatch(
+      /^\S+ \(unreleased: \d+ of \d+ runs? behaved as specified; coverage, implementations\)$/,
     );
     await page.close();
   });
@@ -632,7 +862,7 @@ describe('pages and small things', () => {
       await page.close();
     }
     const coverage = await open('/coverage');
-    await expect(coverage.locator('main p').first().textContent()).resolves.toMatch(
+    await expect(coverage.locator('main p:not([data-version-nav])').first().textContent()).resolves.toMatch(
       /\b(1 clause lacks|\d+ clauses lack) a check or an example/,
     );
     await coverage.close();
@@ -660,6 +890,13 @@ describe('screenshots', () => {
       ['coverage', '/coverage'],
       ['matrix', '/matrix'],
       ['guide', '/docs/guides/reading-a-clause'],
+      // The working copy's pages beside the release's.
+      ...(RELEASES.length > 0
+        ? ([
+            ['chapter-next', '/spec/next/kernel-to-purgatory'],
+            ['coverage-next', '/coverage/next'],
+          ] as [string, string][])
+        : []),
     ];
     for (const [name, p] of pages)
       for (const theme of ['light', 'dark'] as const)

@@ -210,4 +210,31 @@ describe('kexec-contract cite', () => {
     expect(unknown.err).toContain('no clause "no.such.clause"');
     expect((await run([])).code).toBe(2);
   });
+
+  it('names the public URL the site publishes for, and refuses a malformed one in one line', async () => {
+    const { siteEnv } = await import('../src/site/env.ts');
+    const { loadSpec } = await import('../src/markdown/load.ts');
+    const id = (await loadSpec('spec')).files.flatMap((f) => f.clauses)[0]!.id;
+    const saved = process.env.KEXEC_CONTRACT_SITE_URL;
+    try {
+      delete process.env.KEXEC_CONTRACT_SITE_URL;
+      const ok = await run([id]);
+      expect(
+        ok.out
+          .trimEnd()
+          .split('\n')
+          .at(-1)!
+          .startsWith(siteEnv('.').url + '/spec/'),
+      ).toBe(true);
+      process.env.KEXEC_CONTRACT_SITE_URL = 'https://mirror.example.net/kc';
+      const bad = await run([id]);
+      expect(bad.code).toBe(2);
+      expect(bad.out).toBe('');
+      expect(bad.err.trimEnd().split('\n')).toHaveLength(1);
+      expect(bad.err).toContain('KEXEC_CONTRACT_SITE_URL = "https://mirror.example.net/kc": has a path');
+    } finally {
+      if (saved === undefined) delete process.env.KEXEC_CONTRACT_SITE_URL;
+      else process.env.KEXEC_CONTRACT_SITE_URL = saved;
+    }
+  });
 });

@@ -17,7 +17,7 @@ import {
 import type { Clause } from '../model/types.ts';
 import { loadSpec } from '../markdown/load.ts';
 import { readLock, retiredClauses } from '../markdown/lock.ts';
-import { newestRelease, siteEnv } from '../site/env.ts';
+import { CURRENT, SiteEnvError, newestRelease, siteEnv, versionPath, type SiteEnv } from '../site/env.ts';
 import { docPermalinkPath } from '../site/routes.ts';
 import { tombstonePath } from '../site/ids.ts';
 import { defaultSpecDir, missingPath, projectRootOf } from './paths.ts';
@@ -71,13 +71,18 @@ export default async function cite(argv: string[]): Promise<number> {
   }
   // The release and the site settings belong to the project the spec is in, not to the working directory.
   const root = projectRootOf(specDir);
-  const env = siteEnv(root);
+  let env: SiteEnv;
+  try {
+    env = siteEnv(root);
+  } catch (e) {
+    if (e instanceof SiteEnvError) return usageError(e.message, false);
+    throw e;
+  }
   const tree = await loadSpec(specDir);
   const clauses = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   for (const f of tree.files) for (const c of f.clauses) clauses.set(c.id, { clause: c, file: f.file });
   const retired = retiredClauses(await readLock(path.join(specDir, 'clauses.lock.json')));
-  const versioned = existsSync(path.join(root, 'spec_versions.json'));
-  // The newest release, served at /spec/...; the working copy moves to /spec/next/... once one exists.
+  // The newest release, served at /spec/<version>/...; the working copy at /spec/next/... once one exists.
   const release = newestRelease(root);
   const released = new Map<string, { clause: Pick<Clause, 'hash' | 'level' | 'text'>; file: string }>();
   if (release) {
@@ -105,14 +110,22 @@ export default async function cite(argv: string[]): Promise<number> {
         {
           version: env.specVersion,
           hash: c.hash,
-          permalink: clausePermalink(env.url, pageOf(found.file, specDir, versioned ? 'next' : ''), id),
+          permalink: clausePermalink(
+            env.url,
+            pageOf(found.file, specDir, versionPath(CURRENT, !!release)),
+            id,
+          ),
           level: c.level,
           text: c.text,
         },
         inRelease && {
           version: release.version,
           hash: inRelease.clause.hash,
-          permalink: clausePermalink(env.url, pageOf(inRelease.file, release.dir, ''), id),
+          permalink: clausePermalink(
+            env.url,
+            pageOf(inRelease.file, release.dir, versionPath(release.version, true)),
+            id,
+          ),
           level: inRelease.clause.level,
           text: inRelease.clause.text,
         },

@@ -6,14 +6,14 @@ import React, { type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
-import { useDoc, useDocsVersion } from '@docusaurus/plugin-content-docs/client';
+import { useDoc } from '@docusaurus/plugin-content-docs/client';
 import { citationText, citedEdition, clausePermalink } from '../model/cite.ts';
 import type { Clause as ClauseModel, Verdict } from '../model/types.ts';
 import { exampleKey } from '../site/ids.ts';
 import CopyCitation from './CopyCitation.tsx';
 import LevelBadge, { VerdictBadge } from './LevelBadge.tsx';
 import { splitCheck } from './checks.ts';
-import { parseData, useSiteData } from './data.ts';
+import { parseData, useSiteData, useVersionData } from './data.ts';
 import { agree, plural } from './plural.ts';
 
 interface ClauseData {
@@ -42,7 +42,9 @@ function columnsFor(n: number): number {
  */
 export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactElement | null {
   if (clause.assertions.length === 0) {
-    return clause.unchecked ? <p className="kc-unchecked">No machine check: {clause.unchecked}</p> : null;
+    return clause.unchecked ? (
+      <p className="kc-unchecked kc-search-ignore">No machine check: {clause.unchecked}</p>
+    ) : null;
   }
   const rows = clause.assertions.map((a) => ({ a, row: splitCheck(a.source, a.kind) }));
   const height = Math.ceil(rows.length / columnsFor(rows.length));
@@ -50,7 +52,7 @@ export function ChecksTable({ clause }: { clause: ClauseModel }): React.ReactEle
     rows.slice(c * height, (c + 1) * height),
   );
   return (
-    <div className="kc-checks">
+    <div className="kc-checks kc-search-ignore">
       {columns.map((column, c) => (
         <table key={c} className="kc-checks-table">
           <thead>
@@ -93,15 +95,16 @@ export function ClauseRuns({
   stage: string;
   verdicts: Verdict[];
 }): React.ReactElement | null {
-  const site = useSiteData();
-  if (verdicts.length === 0) return <p className="kc-unchecked">No example exercises this clause.</p>;
+  const exampleHrefs = useVersionData().examples;
+  if (verdicts.length === 0)
+    return <p className="kc-unchecked kc-search-ignore">No example exercises this clause.</p>;
   const item = (v: Verdict) => {
-    const ex = site.exampleIndex[exampleKey(stage, v.example)];
+    const href = exampleHrefs[exampleKey(stage, v.example)];
     const name = <code>{v.example}</code>;
     return (
       <li key={`${v.kind}/${v.example}`}>
         <VerdictBadge held={v.held} intended={!v.held && !v.expectedToHold} />{' '}
-        {ex ? <Link to={ex.href}>{name}</Link> : name}
+        {href ? <Link to={href}>{name}</Link> : name}
         {!v.held && v.variant && <span className="kc-muted"> (under {v.variant})</span>}
         {v.held !== v.expectedToHold && <strong className="kc-unexpected"> unexpected verdict</strong>}
       </li>
@@ -113,7 +116,7 @@ export function ClauseRuns({
   );
   const others = verdicts.filter((v) => v.kind === 'counterexample' && v.expectedToHold && v.held);
   return (
-    <div className="kc-clause-runs">
+    <div className="kc-clause-runs kc-search-ignore">
       <div>
         <span className="kc-runs-label">examples</span>
         <ul className="kc-inline-list">
@@ -149,36 +152,43 @@ export default function Clause(props: {
   useBrokenLinks().collectAnchor(id);
   const { siteConfig } = useDocusaurusContext();
   const site = useSiteData();
+  const version = useVersionData();
   const doc = useOptional(useDoc);
-  const version = useOptional(useDocsVersion);
-  const specVersion = String(siteConfig.customFields?.specVersion ?? site.version);
-  const citeVersion = !version || version.version === 'current' ? specVersion : version.version;
   const page = doc?.metadata.permalink;
   const permalink = page
     ? clausePermalink(siteConfig.url, page, id)
-    : clausePermalink(siteConfig.url, site.clauseIndex[id]?.href ?? '/');
-  // The newest release's edition when its content is the same, else the one on this page.
+    : clausePermalink(siteConfig.url, version.clauses[id] ?? '/');
+  // The newest release's edition when its content is the same (same hash: same level and text), else
+  // the one on this page. Either permalink names its version (/spec/1.0/...), so it stays pinned.
   const released = site.release?.clauses[id];
   const cited = citedEdition(
-    { version: citeVersion, hash: clause.hash, permalink, level: clause.level, text: clause.text },
+    { version: version.label, hash: clause.hash, permalink, level: clause.level, text: clause.text },
     released && {
-      ...released,
       version: site.release!.version,
+      hash: released.hash,
       permalink: clausePermalink(siteConfig.url, released.href),
+      level: clause.level,
+      text: clause.text,
     },
   );
   const citation = citationText({ id, ...cited });
 
   return (
     <section className={`kc-clause kc-clause-${clause.level}`} id={id} data-clause={id}>
-      <header className="kc-clause-head">
+      {/* The ID is the clause's heading: the local search indexes each clause as its own entry under it
+          (title: the ID; text: what follows the heading, level first, interface labels left out by the
+          kc-search-ignore class, see docusaurus.config.ts). The hidden hash-link is the entry's anchor. */}
+      <h3 className="kc-clause-title">
         <a className="kc-clause-id" href={`#${id}`} title="Permalink to this clause">
           {id}
         </a>
+        <a className="hash-link kc-index-anchor" href={`#${id}`} aria-hidden="true" tabIndex={-1} />
+      </h3>
+      <div className="kc-clause-head">
         <LevelBadge level={clause.level} />
-        <span className="kc-stage">stage {clause.stage}</span>
+        <span className="kc-stage kc-search-ignore">stage {clause.stage}</span>
         <CopyCitation text={citation} id={id} />
-      </header>
+      </div>
       <div className="kc-clause-body">{props.children}</div>
       <ChecksTable clause={clause} />
       {clause.assertions.some((a) => a.kind === 'check') && (

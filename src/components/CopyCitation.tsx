@@ -22,7 +22,7 @@ export default function CopyCitation({ text, id }: { text: string; id: string })
     }
   };
   return (
-    <span className="kc-cite">
+    <span className="kc-cite kc-search-ignore">
       <button
         type="button"
         className="kc-button"

@@ -48,6 +48,8 @@ function FlagsView({ value, before }: { value?: string; before?: string }): Reac
 export interface TraceViewerProps {
   trace: TraceRow[];
   final: Record<string, string>;
+  /** The items at entry (the state before the first instruction), when the build recorded them. */
+  initial?: Record<string, string>;
   /** How the run ended, shown on the final step. */
   stop?: { reason: string; rip: string; message: string };
   /** Steps left out of the middle of a long trace (the trace keeps its first and last halves). */
@@ -68,19 +70,24 @@ const KEY_STEPS: Record<string, number> = {
   End: Infinity,
 };
 
-/** The value of every shown item after `step` (-1 = at entry, when only never-changed items are known). */
+/**
+ * The value of every shown item after `step` (-1 = at entry): its last change up to `step`, else its
+ * value at entry (`initial`; undefined when the build did not record it), else, never changed, its
+ * final value.
+ */
 function valuesAt(
   trace: TraceRow[],
   final: Record<string, string>,
   step: number,
+  initial?: Record<string, string>,
 ): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   const changedLater = new Set<string>();
   for (let i = step + 1; i < trace.length; i++)
     for (const k of Object.keys(trace[i].changed)) changedLater.add(k);
-  for (const k of Object.keys(final)) out[k] = changedLater.has(k) ? undefined : final[k];
+  for (const k of Object.keys(final)) out[k] = changedLater.has(k) ? initial?.[k] : final[k];
   for (let i = 0; i <= step && i < trace.length; i++) Object.assign(out, trace[i].changed);
-  for (const k of changedLater) if (!(k in out)) out[k] = undefined;
+  for (const k of changedLater) if (!(k in out)) out[k] = initial?.[k];
   // rip is known at every step: the address of the next instruction, or where the run stopped.
   const next = trace[step + 1]?.rip ?? final.rip;
   if (next !== undefined && step >= 0) out.rip = next;
@@ -90,6 +97,7 @@ function valuesAt(
 export default function TraceViewer({
   trace,
   final,
+  initial,
   stop,
   omitted,
   label,
@@ -98,8 +106,14 @@ export default function TraceViewer({
   const n = trace.length;
   const [pos, setPos] = useState(0);
   const atEnd = pos >= n;
-  const values = useMemo(() => valuesAt(trace, final, atEnd ? n - 1 : pos), [trace, final, pos, atEnd, n]);
-  const before = useMemo(() => (pos > 0 ? valuesAt(trace, final, pos - 1) : undefined), [trace, final, pos]);
+  const values = useMemo(
+    () => valuesAt(trace, final, atEnd ? n - 1 : pos, initial),
+    [trace, final, initial, pos, atEnd, n],
+  );
+  const before = useMemo(
+    () => (pos > 0 ? valuesAt(trace, final, pos - 1, initial) : initial),
+    [trace, final, initial, pos],
+  );
   const changed = atEnd ? {} : (trace[pos]?.changed ?? {});
   const keys = Object.keys(values).sort(byOrder);
   // The core registers and whatever the run changed; descriptor-cache details on request.
@@ -184,7 +198,7 @@ export default function TraceViewer({
           final »
         </button>
         <span className="kc-trace-pos" aria-live="polite">
-          {atEnd ? `final state (${plural(total, 'instruction')})` : `step ${number(pos)} of ${total}`}
+          {atEnd ? `final state (after ${plural(total, 'step')})` : `step ${number(pos)} of ${total}`}
         </span>
       </div>
       <p className="kc-trace-keys" id={`${id}-keys`}>

@@ -37,6 +37,8 @@ export interface Outcome {
   stop: { reason: string; rip: string; message: string; vector?: number; asmLine?: number };
   steps?: number;
   final: Record<string, string>;
+  /** The traced seed's state at entry, the same items as `final` (the trace shows values from it). */
+  initial: Record<string, string>;
   trace: TraceRow[];
   traceOmitted?: number;
   serial?: string;
@@ -281,6 +283,7 @@ async function runVariant(
     expectedStop,
     stop: { reason: stop.reason, rip: hex(stop.rip), message: stop.message },
     final: hexItems(stateItems(first.result.state)),
+    initial: hexItems(stateItems(first.world.state)),
     trace: (first.result.trace ?? []).map(traceRow),
     seeds: given.seeds,
     clauses: await verdicts(engine, runs, input, expectedStop, variant),

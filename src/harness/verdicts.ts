@@ -94,5 +94,7 @@ export function materialize(
   if (o.steps !== undefined) run.steps = o.steps;
   if (o.traceOmitted) run.traceOmitted = o.traceOmitted;
   if (o.serial) run.serial = o.serial;
+  // Outcomes cached before the entry state was recorded have none.
+  if (o.initial) run.initial = o.initial;
   return { run, notes };
 }

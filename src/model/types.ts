@@ -123,6 +123,8 @@ export interface ExampleRun {
   steps?: number;
   /** Final state items by name (rax, rflags, cr0, cs.selector, gdtr.base ...), "0x..." strings. */
   final: Record<string, string>;
+  /** The same items at entry, before the first instruction (the traced seed's). */
+  initial?: Record<string, string>;
   trace: TraceRow[];
   /** Steps left out of the middle of `trace` (it keeps the first and last rows of a long run). */
   traceOmitted?: number;

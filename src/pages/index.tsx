@@ -7,7 +7,8 @@ import Link from '@docusaurus/Link';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import { plainText } from '../model/cite.ts';
 import LevelBadge from '../components/LevelBadge.tsx';
-import { useSiteData } from '../components/data.ts';
+import { useSiteData, useVersionData } from '../components/data.ts';
+import { coveragePath, matrixPath } from '../site/ids.ts';
 import { plural } from '../components/plural.ts';
 import { useLatestVersion, useVersions, type GlobalVersion } from '@docusaurus/plugin-content-docs/client';
 
@@ -31,11 +32,15 @@ const SENTENCE_MAX = 90;
 
 export default function Home(): React.ReactElement {
   const { siteConfig } = useDocusaurusContext();
-  const { summary, headline, version } = useSiteData();
-  // The navbar's version menu defaults to the newest release; the results below are the working copy's.
+  const site = useSiteData();
+  const { headline } = site;
+  // The newest release, as the navbar's version menu shows it; the working copy is offered beside it.
   const latest = useLatestVersion('spec');
   const current = useVersions('spec').find((v) => v.name === 'current');
   const released = latest.name !== 'current' ? latest : undefined;
+  const shown = useVersionData();
+  const working = released ? site.versions.current : undefined;
+  const { summary } = shown;
   const runs = summary.passed + summary.failed;
   const green = summary.failed === 0 && runs > 0;
   return (
@@ -52,7 +57,10 @@ export default function Home(): React.ReactElement {
               counterexamples from history.
             </p>
             <p>
-              <Link className="button button--primary" to="/coverage">
+              <Link className="button button--primary" to={mainDocPath(latest)}>
+                Read the contract{released ? ` ${released.label}` : ''}
+              </Link>{' '}
+              <Link className="button button--secondary" to="/coverage">
                 Coverage
               </Link>{' '}
               <Link className="button button--secondary" to="/matrix">
@@ -99,22 +107,25 @@ export default function Home(): React.ReactElement {
               </p>
               <table>
                 <tbody>
-                  {released && (
-                    <tr data-version="release">
-                      <th>newest release</th>
+                  <tr data-version="checked">
+                    <th>spec version</th>
+                    <td>
+                      <Link to={mainDocPath(latest)}>{released ? released.label : shown.label}</Link>
+                      {released ? ' (newest release)' : ''}
+                    </td>
+                  </tr>
+                  {working && current && (
+                    <tr data-version="working">
+                      <th>working copy</th>
                       <td>
-                        <Link to={mainDocPath(released)}>{released.label}</Link> (the version menu's default)
+                        <Link to={mainDocPath(current)}>{working.label}</Link> (unreleased:{' '}
+                        {working.summary.passed} of{' '}
+                        {plural(working.summary.passed + working.summary.failed, 'run')} behaved as specified;{' '}
+                        <Link to={coveragePath(working.path)}>coverage</Link>,{' '}
+                        <Link to={matrixPath(working.path)}>implementations</Link>)
                       </td>
                     </tr>
                   )}
-                  <tr data-version="checked">
-                    <th>{released ? 'these results' : 'spec version'}</th>
-                    <td>
-                      {released ? 'working copy ' : ''}
-                      {current ? <Link to={mainDocPath(current)}>{version}</Link> : version}
-                      {released ? ' (unreleased)' : ''}
-                    </td>
-                  </tr>
                   <tr>
                     <th>clauses</th>
                     <td>

@@ -56,9 +56,10 @@ export interface ExampleData {
   run?: ExampleRun;
 }
 
+/** What the host's components get instead of the full data (any JSON; the components know its shape). */
 export interface ElementTrim {
-  clause(d: ClauseData): ClauseData;
-  example(d: ExampleData): ExampleData;
+  clause(d: ClauseData): unknown;
+  example(d: ExampleData): unknown;
 }
 
 declare module 'vfile' {

@@ -153,11 +153,99 @@ export interface SiteData {
   headline: { id: string; level: Level; stage: string; text: string; href: string }[];
 }
 
-/** Global data the React components read with usePluginData('kexec-contract-site'). */
-export type SiteGlobalData = Pick<
-  SiteData,
-  'version' | 'release' | 'clauseIndex' | 'exampleIndex' | 'summary' | 'headline' | 'citations'
->;
+/** What a page needs to show a run without its details. */
+export interface RunSummary extends Omit<ExampleRun, 'trace' | 'final' | 'verdicts'> {
+  /** One per clause of the stage: the verdict without its assertions. */
+  verdicts: Pick<Verdict, 'clause' | 'held' | 'expectedToHold' | 'notComparable'>[];
+  seeds: number[];
+  /** Recorded trace rows (the run's steps are `steps`; a long trace leaves `traceOmitted` out). */
+  traceRows: number;
+  /** The content hash naming the details file: runDetailPath(detail). */
+  detail: string;
+}
+
+/** The details of a run, loaded when opened. */
+export interface RunDetail {
+  trace: ExampleRun['trace'];
+  final: ExampleRun['final'];
+  initial?: ExampleRun['initial'];
+  traceOmitted?: number;
+  /** Every verdict, with only the assertions that failed (the table shows those). */
+  verdicts: Verdict[];
+}
+
+/** An example as the site's Example element carries it. */
+export interface SiteExampleData {
+  example: Example;
+  run?: RunSummary;
+}
+
+/**
+ * A run split into what a page shows at once (the summary, without the details file's name) and its
+ * details. Pure, so a component can split a full run handed to it by hand-written MDX (the sample).
+ */
+export function splitRun(run: ExampleRun): { summary: Omit<RunSummary, 'detail'>; detail: RunDetail } {
+  const { trace, final, verdicts, initial, traceOmitted, ...rest } = run;
+  const detail: RunDetail = {
+    trace,
+    final,
+    verdicts: verdicts.map((v) => ({ ...v, assertions: v.assertions.filter((a) => !a.held) })),
+  };
+  if (initial) detail.initial = initial;
+  if (traceOmitted) detail.traceOmitted = traceOmitted;
+  const summary: Omit<RunSummary, 'detail'> = {
+    ...rest,
+    verdicts: verdicts.map((v) => {
+      const s: RunSummary['verdicts'][number] = {
+        clause: v.clause,
+        held: v.held,
+        expectedToHold: v.expectedToHold,
+      };
+      if (v.notComparable) s.notComparable = v.notComparable;
+      return s;
+    }),
+    seeds: verdicts[0]?.seeds ?? [],
+    traceRows: trace.length,
+  };
+  if (traceOmitted) summary.traceOmitted = traceOmitted;
+  return { summary, detail };
+}
+
+/** What the pages of one spec version need to link inside that version, and its summary. */
+export interface VersionGlobalData {
+  /** The docs plugin's version name: `current` (spec/) or a release (`1.0`). */
+  name: string;
+  /** The version its citations carry: the release's name, or the working copy's (`next`). */
+  label: string;
+  /** The path segment of its pages, coverage and matrix (`1.0`, `next`; empty without releases). */
+  path: string;
+  /** Site-relative URL of each clause of this version (page#id, or the tombstone), by ID. */
+  clauses: Record<string, string>;
+  /** Site-relative URL of each example of this version, by exampleKey. */
+  examples: Record<string, string>;
+  summary: Summary;
+}
+
+/**
+ * Global data the React components read with usePluginData('kexec-contract-site'). Every page loads it,
+ * so it holds links and counts, never texts or runs: a released page links only inside its release.
+ */
+export interface SiteGlobalData {
+  /** The docs version the unversioned pages (home, /coverage, /matrix) show: the newest release. */
+  latest: string;
+  versions: Record<string, VersionGlobalData>;
+  /** The newest release's clauses (hash and page), so a page cites a clause unchanged since as released. */
+  release?: { version: string; clauses: Record<string, { hash: string; href: string }> };
+  /** The MUST / MUST NOT clauses of the `latest` version, for the home page. */
+  headline: SiteData['headline'];
+}
+
+/** The versions of a per-version page (coverage, matrix): this one and where each version's page is. */
+export interface VersionNav {
+  name: string;
+  label: string;
+  links: { name: string; label: string; href: string }[];
+}
 
 function joinBase(baseUrl: string, path: string): string {
   return baseUrl.replace(/\/+$/, '') + (path.startsWith('/') ? path : '/' + path);

@@ -29,3 +29,18 @@ export function citationPath(id: string): string {
 export const COVERAGE_PATH = '/coverage';
 export const MATRIX_PATH = '/matrix';
 export const CHANGELOG_PATH = '/changelog';
+
+/** The coverage page of a spec version (`/coverage/1.0`, `/coverage/next`); no version path: `/coverage`. */
+export function coveragePath(versionPath = ''): string {
+  return versionPath ? `${COVERAGE_PATH}/${versionPath}` : COVERAGE_PATH;
+}
+
+/** The implementation matrix of a spec version, as coveragePath. */
+export function matrixPath(versionPath = ''): string {
+  return versionPath ? `${MATRIX_PATH}/${versionPath}` : MATRIX_PATH;
+}
+
+/** Path of the details (trace, final state, failed assertions) of a run, by their content hash. */
+export function runDetailPath(hash: string): string {
+  return `/runs/${hash}.json`;
+}

@@ -4,7 +4,8 @@
 import React from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
-import type { CoverageRow, Summary } from '../../site/data.ts';
+import type { CoverageRow, Summary, VersionNav as Nav } from '../../site/data.ts';
+import VersionNav from './VersionNav.tsx';
 import LevelBadge, { VerdictBadge } from '../LevelBadge.tsx';
 import { agree, plural } from '../plural.ts';
 
@@ -48,7 +49,7 @@ function Runs({ runs, fold }: { runs: Run[]; fold?: boolean }): React.ReactEleme
 export default function CoveragePage({
   data,
 }: {
-  data: { rows: CoverageRow[]; summary: Summary };
+  data: { rows: CoverageRow[]; summary: Summary; version?: Nav };
 }): React.ReactElement {
   const { rows, summary } = data;
   const gaps = rows.filter((r) => r.gaps.length > 0).length;
@@ -59,6 +60,7 @@ export default function CoveragePage({
     >
       <main className="container margin-vert--lg kc-wide">
         <h1>Coverage and traceability</h1>
+        <VersionNav nav={data.version} />
         <p>
           {plural(summary.clauses, 'clause')}, {summary.checked} with a machine check;{' '}
           {plural(summary.examples, 'example')} and {plural(summary.counterexamples, 'counterexample')} ran in

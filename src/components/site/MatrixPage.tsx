@@ -5,7 +5,8 @@
 import React from 'react';
 import Layout from '@theme/Layout';
 import Link from '@docusaurus/Link';
-import type { Matrix } from '../../site/data.ts';
+import type { Matrix, VersionNav as Nav } from '../../site/data.ts';
+import VersionNav from './VersionNav.tsx';
 import { linkCommits, linkSources, type Piece } from './sources.ts';
 
 /** Text with its links (external: the repositories the models were read from). */
@@ -44,7 +45,7 @@ function stageGroups(stages: string[]): { stage: string; span: number }[] {
   return groups;
 }
 
-export default function MatrixPage({ data }: { data: Matrix }): React.ReactElement {
+export default function MatrixPage({ data }: { data: Matrix & { version?: Nav } }): React.ReactElement {
   return (
     <Layout
       title="Implementations"
@@ -52,6 +53,7 @@ export default function MatrixPage({ data }: { data: Matrix }): React.ReactEleme
     >
       <main className="container margin-vert--lg kc-wide">
         <h1>Implementation matrix</h1>
+        <VersionNav nav={data.version} />
         <p>
           Each row is an implementation modelled by examples in the spec; each column a checked clause. A cell
           is the verdict of that implementation's examples on the clause, computed by this build; it links to
