@@ -8,11 +8,19 @@ import { clauseCitation } from '../model/cite.ts';
 import type { VariantSpec } from '../model/given.ts';
 import type { CodeLocation, ObjectCheck, ObjectVerdict, TraceRow } from '../model/types.ts';
 import type { SpecClause, SpecModel } from '../markdown/model.ts';
-import { evalIn, runWorlds, TRACE_KEEP, type Outcome, type SeedRun } from '../harness/run.ts';
+import {
+  evalIn,
+  runWorlds,
+  traceRow,
+  TRACE_KEEP,
+  type Outcome,
+  type SeedRun,
+  type WorldOf,
+} from '../harness/run.ts';
 import { prepareGiven, type StageGiven } from '../harness/stage.ts';
 import { getEngine } from '../runner/engines.ts';
 import { nearestLine, type LinkedObject, type RelObject } from '../runner/object/index.ts';
-import type { EngineName, World } from '../runner/types.ts';
+import type { EngineName } from '../runner/types.ts';
 import { cloneWorld } from '../runner/world.ts';
 import { BIT_REGISTERS, fieldMask, findBit, type BitRegister } from '../x86/bits.ts';
 import { hex } from '../x86/hex.ts';
@@ -74,7 +82,7 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
   // LA57 or CET), as an example does with without=; the report says which and why.
   const skipped = adapter.without?.variants ?? [];
   const variants = given.spec.variants.filter((v) => !v.only && !skipped.includes(v.name));
-  const { outcome, runs } = await runWorlds({
+  const { outcome, runs, missed } = await runWorlds({
     engine: input.engine,
     given,
     clauses,
@@ -130,8 +138,14 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
   if (outcome.notComparable) out.notComparable = outcome.notComparable;
   if (!reached && !outcome.notComparable) out.fault = { ...out.stop, at: locate(BigInt(outcome.stop.rip)) };
   // The default variant reached the stop point but another did not: that fault, reported once too.
-  const missed = reached ? variantFault(outcome) : undefined;
-  if (missed) out.fault = { ...missed, at: locate(BigInt(missed.rip)) };
+  const first = reached ? missed[0] : undefined;
+  if (first)
+    out.fault = {
+      ...stopOf({ stop: first.stop }),
+      message: `under caller-state variant ${first.variant}: ${first.stop.message}`,
+      variant: first.variant,
+      at: locate(BigInt(first.stop.rip)),
+    };
   if (outcome.variants && outcome.variants.length > 1) out.variants = outcome.variants;
   const notRunVariants = given.spec.variants.filter((v) => !v.only && skipped.includes(v.name));
   if (notRunVariants.length)
@@ -171,18 +185,7 @@ export async function checkObject(input: CheckInput): Promise<ObjectCheck> {
   return out;
 }
 
-/** The first caller-state variant whose run missed the stop point, as a stop naming it. */
-function variantFault(o: Outcome): (ObjectCheck['stop'] & { variant: string }) | undefined {
-  for (const [variant, how] of Object.entries(o.variantsMissed ?? {})) {
-    // run.ts writes it as "<reason> at <rip>: <message>".
-    const m = /^(\S+) at (0x[0-9a-f]+): ([\s\S]*)$/.exec(how);
-    if (!m) continue;
-    return { reason: m[1]!, rip: m[2]!, message: `under caller-state variant ${variant}: ${m[3]}`, variant };
-  }
-  return undefined;
-}
-
-function stopOf(o: Outcome): ObjectCheck['stop'] {
+function stopOf(o: Pick<Outcome, 'stop'>): ObjectCheck['stop'] {
   return { reason: o.stop.reason, rip: o.stop.rip, message: o.stop.message };
 }
 
@@ -357,11 +360,7 @@ function locator(linked: LinkedObject, trace: TraceRow[]): (addr: bigint) => Cod
 /** Seed `seed` on the interpreter with a trace, for places when the engine itself cannot trace. */
 async function traceOnInterp(
   given: StageGiven,
-  worldOf: (seed: number) => {
-    world: World;
-    until?: bigint[];
-    untilRanges?: { start: bigint; end: bigint }[];
-  },
+  worldOf: (seed: number) => ReturnType<WorldOf>,
   seed: number,
 ): Promise<{ trace: TraceRow[]; traceOmitted?: number }> {
   const interp = await getEngine('interp');
@@ -373,14 +372,7 @@ async function traceOnInterp(
     ...(untilRanges && { untilRanges }),
     ...(given.maxSteps !== undefined && { maxSteps: given.maxSteps }),
   });
-  const trace = (r.trace ?? []).map((s) => ({
-    rip: hex(s.rip),
-    text: s.text,
-    changed: Object.fromEntries(Object.entries(s.changed).map(([k, v]) => [k, hex(v)])),
-    ...(s.mem?.length && {
-      mem: s.mem.map((m) => ({ addr: hex(m.addr), size: m.size, value: hex(m.value) })),
-    }),
-  }));
+  const trace = (r.trace ?? []).map(traceRow);
   return r.traceOmitted ? { trace, traceOmitted: r.traceOmitted } : { trace };
 }
 

@@ -5,10 +5,11 @@
 // and results it needs (the same shape as its per-seed runs).
 
 import { untilAddress, untilRange, type GivenSpec } from '../model/given.ts';
+import { memoryOf } from '../harness/run.ts';
 import { buildWorld, collectSnippets, type BuildOptions } from '../harness/world.ts';
 import { assemble } from '../runner/assemble.ts';
 import { getEngine } from '../runner/engines.ts';
-import { SparseMemory, type PhysicalMemory } from '../runner/memory.ts';
+import type { PhysicalMemory } from '../runner/memory.ts';
 import { linkObject, type LinkedObject, type RelObject } from '../runner/object/index.ts';
 import { setStateItem, stateItems } from '../x86/items.ts';
 import type { EngineName, RunResult, World } from '../runner/types.ts';
@@ -35,13 +36,6 @@ export function planObject(
     typeof impl === 'object' ? impl : pickAdapter(object, { stage, ...(impl !== undefined ? { impl } : {}) });
   const linked = linkObject(object, adapter.link(object, { stage, symbols: given.symbols }));
   return { stage, adapter, object, linked };
-}
-
-/** The world's initial physical memory (image chunks applied in order). */
-function memoryOf(world: World): PhysicalMemory {
-  const m = new SparseMemory(world.ram);
-  for (const c of world.image) m.write(c.addr, c.bytes);
-  return m;
 }
 
 /**

@@ -63,11 +63,7 @@ export default async function check(argv: string[]): Promise<number> {
       console.error(e.line ? `${e.line.file}:${e.line.line}: ${e.detail}` : e.message);
       return 2;
     }
-    if (e instanceof AdapterError || e instanceof ToolMissingError) {
-      console.error(`kexec-contract check: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof EngineUnavailableError) {
+    if (e instanceof AdapterError || e instanceof ToolMissingError || e instanceof EngineUnavailableError) {
       console.error(`kexec-contract check: ${e.message}`);
       return 2;
     }

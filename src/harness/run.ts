@@ -212,9 +212,12 @@ export async function runExample(input: RunExampleInput): Promise<Outcome> {
 /**
  * Every variant's and seed's run, the verdicts of every checked clause (leak check included; a clause
  * holds only under every variant) and, on an engine other than the reference, the comparison with it.
- * Returns the first variant's runs too, for callers that map addresses to their own sources.
+ * Returns the first variant's runs too, for callers that map addresses to their own sources, and the
+ * stop of each other variant whose run missed the stop point (`outcome.variantsMissed`, as data).
  */
-export async function runWorlds(input: RunInput): Promise<{ outcome: Outcome; runs: SeedRun[] }> {
+export async function runWorlds(
+  input: RunInput,
+): Promise<{ outcome: Outcome; runs: SeedRun[]; missed: { variant: string; stop: Outcome['stop'] }[] }> {
   const engine = await getEngine(input.engine);
   const all = input.given.spec.variants;
   const variants = input.variants ?? all;
@@ -227,7 +230,10 @@ export async function runWorlds(input: RunInput): Promise<{ outcome: Outcome; ru
     combineVariants(outcome, parts);
   }
   delete outcome.referenceHeld;
-  return { outcome, runs };
+  const missed = parts
+    .filter((p) => outcome.variantsMissed?.[p.variant.name] !== undefined)
+    .map((p) => ({ variant: p.variant.name, stop: p.outcome.stop }));
+  return { outcome, runs, missed };
 }
 
 /**
@@ -485,7 +491,8 @@ function hexItems(items: Record<string, bigint>): Record<string, string> {
   return out;
 }
 
-function traceRow(s: TraceStep): TraceRow {
+/** A trace step as results carry it: values in hex. */
+export function traceRow(s: TraceStep): TraceRow {
   const changed: Record<string, string> = {};
   for (const [k, v] of Object.entries(s.changed)) changed[k] = hex(v);
   const row: TraceRow = { rip: hex(s.rip), text: s.text, changed };

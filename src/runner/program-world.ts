@@ -7,7 +7,7 @@
 import type { World } from './types.ts';
 import type { CpuState, Segment } from '../x86/registers.ts';
 import { GPRS } from '../x86/registers.ts';
-import { DR6_INIT, DR7_INIT } from '../x86/bits.ts';
+import { DEBUG_REGISTERS_AT_RESET } from '../x86/bits.ts';
 
 export const CODE_BASE = 0x10_0000n;
 export const DATA_BASE = 0x20_0000n;
@@ -42,12 +42,7 @@ export function baseState(): CpuState {
     cr2: 0n,
     cr3: PML4,
     cr4: 0x20n,
-    dr0: 0n,
-    dr1: 0n,
-    dr2: 0n,
-    dr3: 0n,
-    dr6: DR6_INIT,
-    dr7: DR7_INIT,
+    ...DEBUG_REGISTERS_AT_RESET,
     efer: 0x500n,
     msr: new Map(),
     seg: { cs: CODE64, ds: DATA, es: DATA, fs: NULL_SEG, gs: NULL_SEG, ss: DATA },

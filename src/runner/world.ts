@@ -6,7 +6,7 @@
 import type { CpuidEntry, World } from './types.ts';
 import type { CpuState, Segment } from '../x86/registers.ts';
 import { GPRS } from '../x86/registers.ts';
-import { DR6_INIT, DR7_INIT } from '../x86/bits.ts';
+import { DEBUG_REGISTERS_AT_RESET } from '../x86/bits.ts';
 
 export const BASELINE = {
   ramSize: 64n << 20n,
@@ -232,12 +232,7 @@ export function baselineState(): CpuState {
     cr2: 0n,
     cr3: BASELINE.cr3,
     cr4: BASELINE.cr4,
-    dr0: 0n,
-    dr1: 0n,
-    dr2: 0n,
-    dr3: 0n,
-    dr6: DR6_INIT,
-    dr7: DR7_INIT,
+    ...DEBUG_REGISTERS_AT_RESET,
     efer: BASELINE.efer,
     msr: new Map(),
     seg: { cs, ds: data(), es: data(), fs: data(), gs: data(), ss: data() },

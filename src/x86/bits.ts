@@ -146,6 +146,15 @@ export const FIXED_ONES: Partial<Record<BitRegister, bigint>> = {
 export const DR6_INIT = 0xffff_0ff0n;
 /** DR7 after reset: only its fixed bit 10. */
 export const DR7_INIT = 0x400n;
+/** The debug registers after reset: no breakpoint addresses, DR6 and DR7 at their reset values. */
+export const DEBUG_REGISTERS_AT_RESET = {
+  dr0: 0n,
+  dr1: 0n,
+  dr2: 0n,
+  dr3: 0n,
+  dr6: DR6_INIT,
+  dr7: DR7_INIT,
+} as const;
 /** DR6 bits software can change (B0-B3, BD, BS, BT); the rest of bits 31:0 read as DR6_INIT has them. */
 export const DR6_WRITABLE = 0xe00fn;
 /** DR7 bits software can change, besides RTM (bit 11, writable only where RTM is supported). */
