@@ -176,6 +176,26 @@ describe('a kernel-style tree, checked from its object', () => {
     );
   });
 
+  test('-DKEEP_CET: the fault under the cet variant is reported once, at the CR0 write, exit 1', async () => {
+    const obj = kbuild('keep-cet', ['KEEP_CET']);
+    expect(await main(['check', obj, '--format', 'json'])).toBe(1);
+    const c = JSON.parse(stdout()).check as ObjectCheck;
+    expect(c.stop.reason).toBe('until'); // the default caller state reaches the stop point
+    expect(c.fault).toMatchObject({
+      reason: 'triple-fault',
+      variant: 'cet',
+      at: { file: TRAMPOLINE, line: lineOf(TRAMPOLINE, /movq\t%rax, %cr0/) },
+    });
+    expect(c.fault!.message).toMatch(
+      /^under caller-state variant cet: .*clearing CR0\.WP while CR4\.CET is set/,
+    );
+    expect(ids(c, 'failed')).toEqual([]);
+    expect(ids(c, 'not-run')).toHaveLength(14);
+    out = [];
+    expect(await main(['check', obj])).toBe(1);
+    expect(stdout().match(/the run stopped by/g)).toHaveLength(1);
+  });
+
   test('the .S itself with -I and -D gives the same verdicts', async () => {
     expect(
       await main([
