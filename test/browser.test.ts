@@ -259,14 +259,14 @@ describe('the built site', () => {
     const current = trace.locator('.kc-trace-list li.kc-trace-current');
     const firstInsn = await current.textContent();
     await trace.getByRole('button', { name: 'Next step' }).click();
-    await expect(pos.textContent()).resolves.toBe(`step 2 of ${n}`);
+    await expect.poll(() => pos.textContent()).toBe(`step 2 of ${n}`);
     expect(await current.textContent()).not.toBe(firstInsn);
     // The instruction at step 2 changed something, and the state table highlights it.
     expect(await trace.locator('.kc-trace-item.kc-changed').count()).toBeGreaterThan(0);
     await trace.screenshot({ path: path.join(SHOTS, 'trace.png') });
     await trace.getByRole('button', { name: 'Final state' }).click();
-    await expect(pos.textContent()).resolves.toMatch(/^final state/);
-    await expect(trace.locator('.kc-trace-caption').textContent()).resolves.toContain('Final state');
+    await expect.poll(() => pos.textContent()).toMatch(/^final state/);
+    await expect.poll(() => trace.locator('.kc-trace-caption').textContent()).toContain('Final state');
     await page.close();
   });
 
@@ -708,29 +708,29 @@ describe('the trace viewer by keyboard', () => {
       }),
     });
     await page.keyboard.press('ArrowRight');
-    await expect(where_()).resolves.toEqual({
+    await expect.poll(where_).toEqual({
       pos: `step 2 of ${n}`,
       active: { selected: 'true', current: true },
     });
     await page.keyboard.press('ArrowDown');
-    await expect(pos.textContent()).resolves.toBe(`step 3 of ${n}`);
+    await expect.poll(() => pos.textContent()).toBe(`step 3 of ${n}`);
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('ArrowLeft');
-    await expect(pos.textContent()).resolves.toBe(`step 1 of ${n}`);
+    await expect.poll(() => pos.textContent()).toBe(`step 1 of ${n}`);
     await page.keyboard.press('End');
-    await expect(where_()).resolves.toEqual({
+    await expect.poll(where_).toEqual({
       pos: expect.stringMatching(/^final state/),
       active: { selected: 'true', current: true },
     });
-    await expect(trace.locator('.kc-trace-caption').textContent()).resolves.toContain('Final state');
+    await expect.poll(() => trace.locator('.kc-trace-caption').textContent()).toContain('Final state');
     await page.keyboard.press('Home');
-    await expect(pos.textContent()).resolves.toBe(`step 1 of ${n}`);
+    await expect.poll(() => pos.textContent()).toBe(`step 1 of ${n}`);
 
     // Every row is an option of the listbox, and clicking one still jumps there.
     const options = list.getByRole('option');
     expect(await options.count()).toBeGreaterThan(2);
     await options.nth(2).click();
-    await expect(pos.textContent()).resolves.toBe(`step 3 of ${n}`);
+    await expect.poll(() => pos.textContent()).toBe(`step 3 of ${n}`);
 
     // The buttons show their focus too.
     await trace.getByRole('button', { name: 'Previous step' }).focus();
