@@ -15,15 +15,27 @@ const implementations = parseImplementations(
   parseYaml(readFileSync(path.join(SAMPLE, 'implementations.yaml'), 'utf8')),
 );
 
-const data = buildSiteData({
-  documents,
-  retired,
-  implementations,
-  version: '1.0',
-  siteUrl: 'https://kexec.example.org',
-  baseUrl: '/kc/',
-  pageOf: (file) => (file === 'src/site/sample/k2p.mdx' ? '/kc/spec/k2p' : undefined),
-});
+/** The site data of the sample's documents, or of a variation of them, as release 1.0. */
+function siteDataOf(docs: SpecDocument[], pageOf: (file: string) => string | undefined = () => undefined) {
+  return buildSiteData({
+    documents: docs,
+    retired,
+    implementations,
+    version: '1.0',
+    siteUrl: 'https://kexec.example.org',
+    baseUrl: '/kc/',
+    pageOf,
+  });
+}
+
+/** One implementation's row of the matrix: the state of each cell. */
+function matrixRow(d: ReturnType<typeof buildSiteData>, id: string): string[] {
+  return d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+}
+
+const data = siteDataOf(documents, (file) =>
+  file === 'src/site/sample/k2p.mdx' ? '/kc/spec/k2p' : undefined,
+);
 
 describe('buildSiteData', () => {
   it('makes one clauses.json record per clause and per retired ID', () => {
@@ -69,8 +81,7 @@ describe('buildSiteData', () => {
 
   it("fills the matrix from the verdicts of each implementation's examples", () => {
     expect(data.matrix.clauses.map((c) => c.id)).toEqual(['k2p.gpr.zero', 'k2p.rflags.if']);
-    const row = (id: string) =>
-      data.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    const row = (id: string) => matrixRow(data, id);
     expect(row('linux-6.18')).toEqual(['conforms', 'conforms']);
     expect(row('linux-2.6.32')).toEqual(['violates', 'conforms']);
     expect(row('xen')).toEqual(['n/a', 'n/a']);
@@ -87,17 +98,8 @@ describe('buildSiteData', () => {
         'k2p.rflags.if': { counterexamples: [], variants: [] },
       },
     }));
-    const d = buildSiteData({
-      documents: docs,
-      retired,
-      implementations,
-      version: '1.0',
-      siteUrl: 'https://kexec.example.org',
-      baseUrl: '/kc/',
-      pageOf: () => undefined,
-    });
-    const row = (id: string) =>
-      d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    const d = siteDataOf(docs);
+    const row = (id: string) => matrixRow(d, id);
     expect(row('linux-6.18')).toEqual(['conforms', 'not-exercised']);
     expect(row('linux-2.6.32')).toEqual(['violates', 'not-exercised']);
     const gaps = Object.fromEntries(d.coverage.map((r) => [r.id, r.gaps]));
@@ -117,17 +119,8 @@ describe('buildSiteData', () => {
         'k2p.rflags.if': { passThrough: 'a', counterexamples: [], variants: ['a'] },
       },
     }));
-    const d = buildSiteData({
-      documents: docs,
-      retired,
-      implementations,
-      version: '1.0',
-      siteUrl: 'https://kexec.example.org',
-      baseUrl: '/kc/',
-      pageOf: () => undefined,
-    });
-    const row = (id: string) =>
-      d.matrix.cells[implementations.findIndex((i) => i.id === id)].map((c) => c.state);
+    const d = siteDataOf(docs);
+    const row = (id: string) => matrixRow(d, id);
     expect(row('linux-6.18')).toEqual(['not-exercised', 'conforms']);
     expect(row('linux-2.6.32')).toEqual(['violates', 'conforms']);
   });
