@@ -226,32 +226,30 @@ export default function kexecContractSite(context: LoadContext, options: SitePlu
         const paths = (page: (p: string) => string) =>
           [...new Set([page(vp), ...(v.name === latest ? [page('')] : [])])].map(withBase);
         const version: VersionNav = { name: v.name, label: v.label, links: [] };
-        const coverage = await actions.createData(
-          `coverage-${v.name}.json`,
-          JSON.stringify({
-            rows: d.coverage,
-            summary: d.summary,
-            version: { ...version, links: nav(coveragePath) },
-          }),
-        );
-        for (const p of paths(coveragePath))
-          actions.addRoute({
-            path: p,
-            component: component('CoveragePage.tsx'),
-            exact: true,
-            modules: { data: coverage },
-          });
-        const matrix = await actions.createData(
-          `matrix-${v.name}.json`,
-          JSON.stringify({ ...d.matrix, version: { ...version, links: nav(matrixPath) } }),
-        );
-        for (const p of paths(matrixPath))
-          actions.addRoute({
-            path: p,
-            component: component('MatrixPage.tsx'),
-            exact: true,
-            modules: { data: matrix },
-          });
+        /** One page of this version: its data written once (with the version menu), routed at each path. */
+        const addVersionPage = async (
+          name: string,
+          page: (versionPath: string) => string,
+          pageComponent: string,
+          payload: object,
+        ) => {
+          const module = await actions.createData(
+            `${name}-${v.name}.json`,
+            JSON.stringify({ ...payload, version: { ...version, links: nav(page) } }),
+          );
+          for (const p of paths(page))
+            actions.addRoute({
+              path: p,
+              component: component(pageComponent),
+              exact: true,
+              modules: { data: module },
+            });
+        };
+        await addVersionPage('coverage', coveragePath, 'CoveragePage.tsx', {
+          rows: d.coverage,
+          summary: d.summary,
+        });
+        await addVersionPage('matrix', matrixPath, 'MatrixPage.tsx', d.matrix);
       }
       // Each change links to the clause now: its page in the working copy, or its tombstone.
       const hrefOf = (id: string) => working.clauseIndex[id]?.href ?? withBase(tombstonePath(id));
